@@ -1,0 +1,445 @@
+package hl7
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// Set writes text at path, escaping any delimiter in it, so that reading the path back gives
+// text. Missing segments, fields, repetitions and components are created: a missing segment
+// is added after the last segment of the same name, or at the end. Only the edited segment's
+// bytes change. Set(path, `""`) writes the HL7 null.
+func (m *Message) Set(path, text string) error {
+	p, err := ParsePath(path)
+	if err != nil {
+		return err
+	}
+	return m.SetAt(p, text)
+}
+
+// SetAt is Set with a parsed path.
+func (m *Message) SetAt(p Path, text string) error {
+	if p.Field == 0 {
+		return &EscapeError{Path: p.String(), Err: fmt.Errorf("%w: a whole segment is set with SetRaw", ErrReadOnly)}
+	}
+	val, err := m.delims.appendEscaped(nil, text)
+	if err != nil {
+		return &EscapeError{Path: p.String(), Err: err}
+	}
+	return m.setRaw(p, val)
+}
+
+// SetRaw writes raw, already encoded with the message's delimiters, at path. It is how a
+// whole field with components, or a whole segment (a path with no field), is written.
+func (m *Message) SetRaw(path, raw string) error {
+	p, err := ParsePath(path)
+	if err != nil {
+		return err
+	}
+	return m.SetRawAt(p, raw)
+}
+
+// SetRawAt is SetRaw with a parsed path.
+func (m *Message) SetRawAt(p Path, raw string) error {
+	if bytes.ContainsAny([]byte(raw), "\r\n") {
+		return &EscapeError{Path: p.String(), Err: fmt.Errorf("%w: raw value holds a line end", ErrReadOnly)}
+	}
+	return m.setRaw(p, []byte(raw))
+}
+
+// Delete removes what path addresses. A segment path removes that segment (the first of the
+// name, or the given occurrence); a repetition path (PID-3[2]) removes that repetition; a field,
+// component or sub-component path empties it, and trailing delimiters left empty by the
+// deletion are trimmed. Deleting something absent is not an error.
+func (m *Message) Delete(path string) error {
+	p, err := ParsePath(path)
+	if err != nil {
+		return err
+	}
+	return m.DeleteAt(p)
+}
+
+// DeleteAt is Delete with a parsed path.
+func (m *Message) DeleteAt(p Path) error {
+	i := m.find(p.Segment, p.Occurrence)
+	if i < 0 {
+		return nil
+	}
+	if p.Field == 0 {
+		m.RemoveSegment(i)
+		return nil
+	}
+	s := &m.segs[i]
+	if s.hdr && p.Field <= 2 {
+		return &EscapeError{Path: p.String(), Err: fmt.Errorf("%w: MSH-1 and MSH-2 hold the delimiters", ErrReadOnly)}
+	}
+	f, ok := s.field(p.Field)
+	if !ok {
+		return nil
+	}
+	d := &m.delims
+	var nf []byte
+	switch {
+	case p.Component == 0 && p.Repetition == 0:
+		nf = nil
+	case p.Component == 0:
+		nf = removePart(f, d.Repetition, p.Repetition)
+	default:
+		rep := max(p.Repetition, 1)
+		rb, ok := nthPart(f, d.Repetition, rep)
+		if !ok {
+			return nil
+		}
+		var nr []byte
+		if p.SubComp == 0 {
+			nr = trimEnd(replacePart(rb, d.Component, p.Component, nil), d.Component)
+		} else {
+			cb, ok := nthPart(rb, d.Component, p.Component)
+			if !ok {
+				return nil
+			}
+			nc := trimEnd(replacePart(cb, d.SubComponent, p.SubComp, nil), d.SubComponent)
+			nr = trimEnd(replacePart(rb, d.Component, p.Component, nc), d.Component)
+		}
+		nf = replacePart(f, d.Repetition, rep, nr)
+	}
+	m.replaceField(i, p.Field, nf, true)
+	return nil
+}
+
+// setRaw writes val at p, creating what is missing.
+func (m *Message) setRaw(p Path, val []byte) error {
+	d := &m.delims
+	if p.Field == 0 {
+		seg, err := m.newSegment(val)
+		if err != nil {
+			return err
+		}
+		if string(seg.name()) != p.Segment {
+			return &EscapeError{Path: p.String(), Err: fmt.Errorf("%w: the new segment is named %s", ErrReadOnly, seg.name())}
+		}
+		i := m.ensureSegment(p.Segment, p.Occurrence)
+		seg.trail = m.segs[i].trail
+		m.segs[i] = seg
+		m.dirty = true
+		return nil
+	}
+	if (p.Segment == "MSH" || p.Segment == "FHS" || p.Segment == "BHS") && p.Field <= 2 {
+		return &EscapeError{Path: p.String(), Err: fmt.Errorf("%w: MSH-1 and MSH-2 hold the delimiters", ErrReadOnly)}
+	}
+	if p.Repetition > 1 && d.Repetition == 0 || p.SubComp > 1 && d.SubComponent == 0 {
+		return &EscapeError{Path: p.String(), Err: fmt.Errorf("%w: the message's MSH-2 defines no separator for that level", ErrReadOnly)}
+	}
+	i := m.ensureSegment(p.Segment, p.Occurrence)
+	f, _ := m.segs[i].field(p.Field)
+	nf := val
+	if p.Component > 0 || p.Repetition > 0 {
+		rep := max(p.Repetition, 1)
+		nr := val
+		if p.Component > 0 {
+			rb, _ := nthPart(f, d.Repetition, rep)
+			nc := val
+			if p.SubComp > 0 {
+				cb, _ := nthPart(rb, d.Component, p.Component)
+				nc = replacePart(cb, d.SubComponent, p.SubComp, val)
+			}
+			nr = replacePart(rb, d.Component, p.Component, nc)
+		}
+		nf = replacePart(f, d.Repetition, rep, nr)
+	}
+	m.replaceField(i, p.Field, nf, false)
+	return nil
+}
+
+// replaceField rebuilds segment i with field n replaced by val. With trim, trailing empty
+// fields are dropped.
+func (m *Message) replaceField(i, n int, val []byte, trim bool) {
+	s := &m.segs[i]
+	fs := m.delims.Field
+	k := n // element index in the separator list
+	if s.hdr {
+		k--
+	}
+	var b []byte
+	if k <= len(s.seps) {
+		start := int(s.seps[k-1]) + 1
+		end := len(s.b)
+		if k < len(s.seps) {
+			end = int(s.seps[k])
+		}
+		b = make([]byte, 0, len(s.b)-(end-start)+len(val))
+		b = append(b, s.b[:start]...)
+		b = append(b, val...)
+		b = append(b, s.b[end:]...)
+	} else {
+		missing := k - len(s.seps)
+		b = make([]byte, 0, len(s.b)+missing+len(val))
+		b = append(b, s.b...)
+		for ; missing > 0; missing-- {
+			b = append(b, fs)
+		}
+		b = append(b, val...)
+	}
+	if trim {
+		min := 4
+		if s.hdr {
+			min = 9 // never trim into MSH-2
+		}
+		for len(b) > min && b[len(b)-1] == fs {
+			b = b[:len(b)-1]
+		}
+	}
+	s.b = b
+	s.seps = indexSeps(b, fs)
+	m.dirty = true
+}
+
+// indexSeps returns the offsets of fs in b, in a slice of its own.
+func indexSeps(b []byte, fs byte) []int32 {
+	seps := make([]int32, 0, bytes.Count(b, []byte{fs}))
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], fs)
+		if j < 0 {
+			return seps
+		}
+		seps = append(seps, int32(i+j))
+		i += j + 1
+	}
+}
+
+// nthPart returns part i (from 1) of b split on sep.
+func nthPart(b []byte, sep byte, i int) ([]byte, bool) {
+	if sep == 0 {
+		return b, i == 1
+	}
+	for ; i > 1; i-- {
+		j := bytes.IndexByte(b, sep)
+		if j < 0 {
+			return nil, false
+		}
+		b = b[j+1:]
+	}
+	if j := bytes.IndexByte(b, sep); j >= 0 {
+		b = b[:j]
+	}
+	return b, true
+}
+
+// replacePart returns a new slice: b split on sep with part i (from 1) replaced by val,
+// separators added when b has fewer parts.
+func replacePart(b []byte, sep byte, i int, val []byte) []byte {
+	if sep == 0 {
+		return append([]byte(nil), val...)
+	}
+	start := 0
+	n := 1
+	for ; n < i; n++ {
+		j := bytes.IndexByte(b[start:], sep)
+		if j < 0 {
+			break
+		}
+		start += j + 1
+	}
+	out := make([]byte, 0, len(b)+len(val)+(i-n))
+	if n < i {
+		out = append(out, b...)
+		for ; n < i; n++ {
+			out = append(out, sep)
+		}
+		return append(out, val...)
+	}
+	end := len(b)
+	if j := bytes.IndexByte(b[start:], sep); j >= 0 {
+		end = start + j
+	}
+	out = append(out, b[:start]...)
+	out = append(out, val...)
+	return append(out, b[end:]...)
+}
+
+// removePart returns b split on sep without part i; b itself when it has no part i.
+func removePart(b []byte, sep byte, i int) []byte {
+	if sep == 0 {
+		if i == 1 {
+			return nil
+		}
+		return b
+	}
+	start := 0
+	for n := 1; n < i; n++ {
+		j := bytes.IndexByte(b[start:], sep)
+		if j < 0 {
+			return b
+		}
+		start += j + 1
+	}
+	end := len(b)
+	j := bytes.IndexByte(b[start:], sep)
+	if j >= 0 {
+		end = start + j + 1 // remove the part and the separator after it
+	} else if start > 0 {
+		start-- // the last part: remove the separator before it
+	}
+	out := make([]byte, 0, len(b)-(end-start))
+	out = append(out, b[:start]...)
+	return append(out, b[end:]...)
+}
+
+func trimEnd(b []byte, sep byte) []byte {
+	for sep != 0 && len(b) > 0 && b[len(b)-1] == sep {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// ensureSegment returns the position of occurrence occ of name, adding empty segments of
+// that name after the last one (or at the end) until it exists.
+func (m *Message) ensureSegment(name string, occ int) int {
+	occ = max(occ, 1)
+	last, n := -1, 0
+	for i := range m.segs {
+		if string(m.segs[i].name()) == name {
+			if n++; n == occ {
+				return i
+			}
+			last = i
+		}
+	}
+	at := len(m.segs)
+	if last >= 0 {
+		at = last + 1
+	}
+	for ; n < occ; n++ {
+		m.insert(at, segment{b: []byte(name), seps: nil})
+		at++
+	}
+	return at - 1
+}
+
+// newSegment reads raw as one segment with the message's delimiters.
+func (m *Message) newSegment(raw []byte) (segment, error) {
+	if bytes.ContainsAny(raw, "\r\n") {
+		return segment{}, fmt.Errorf("%w: a segment holds a line end", ErrSegmentName)
+	}
+	b := append([]byte(nil), raw...)
+	s := segment{b: b, seps: indexSeps(b, m.delims.Field)}
+	if !validName(s.name()) {
+		return segment{}, fmt.Errorf("%w: %q", ErrSegmentName, clip(b, 8))
+	}
+	s.hdr = isHeaderName(s.name())
+	if s.hdr {
+		d, err := readDelimiters(b)
+		if err != nil {
+			return segment{}, err
+		}
+		if d != m.delims {
+			return segment{}, fmt.Errorf("%w: %s defines delimiters other than the message's", ErrDelimiters, s.name())
+		}
+	}
+	return s, nil
+}
+
+// terminator returns the bytes that end the message's first segment, used for new segments.
+func (m *Message) terminator() []byte {
+	if len(m.segs) > 0 {
+		t := m.segs[0].trail
+		switch {
+		case bytes.HasPrefix(t, []byte("\r\n")):
+			return t[:2]
+		case len(t) > 0 && (t[0] == '\r' || t[0] == '\n'):
+			return t[:1]
+		}
+	}
+	return []byte{'\r'}
+}
+
+// insert puts s at position at. At the end, the new segment takes over what the message
+// ended with (a final terminator, or none) and the previous segment gets a terminator.
+func (m *Message) insert(at int, s segment) {
+	term := m.terminator()
+	if at == len(m.segs) && at > 0 {
+		prev := &m.segs[at-1]
+		s.trail = prev.trail
+		prev.trail = term
+	} else {
+		s.trail = term
+	}
+	m.segs = append(m.segs, segment{})
+	copy(m.segs[at+1:], m.segs[at:])
+	m.segs[at] = s
+	m.dirty = true
+}
+
+// InsertSegment parses raw (one segment, encoded with the message's delimiters, without a
+// terminator) and inserts it at position at (from 0; NumSegments appends).
+func (m *Message) InsertSegment(at int, raw string) error {
+	if at < 0 || at > len(m.segs) {
+		return fmt.Errorf("hl7: insert segment at %d: position out of range 0..%d", at, len(m.segs))
+	}
+	s, err := m.newSegment([]byte(raw))
+	if err != nil {
+		return err
+	}
+	m.insert(at, s)
+	return nil
+}
+
+// AppendSegment adds raw as the last segment.
+func (m *Message) AppendSegment(raw string) error { return m.InsertSegment(len(m.segs), raw) }
+
+// ReplaceSegment replaces the segment at position at with raw; the name may change.
+func (m *Message) ReplaceSegment(at int, raw string) error {
+	if at < 0 || at >= len(m.segs) {
+		return fmt.Errorf("hl7: replace segment %d: position out of range 0..%d", at, len(m.segs)-1)
+	}
+	s, err := m.newSegment([]byte(raw))
+	if err != nil {
+		return err
+	}
+	s.trail = m.segs[at].trail
+	m.segs[at] = s
+	m.dirty = true
+	return nil
+}
+
+// RemoveSegment removes the segment at position at (from 0). The first segment (MSH) cannot
+// be removed: a message without a header is not a message.
+func (m *Message) RemoveSegment(at int) {
+	if at <= 0 || at >= len(m.segs) {
+		return
+	}
+	if at == len(m.segs)-1 {
+		// Keep the way the message ends (a final terminator or none).
+		m.segs[at-1].trail = m.segs[at].trail
+	}
+	m.segs = append(m.segs[:at], m.segs[at+1:]...)
+	m.dirty = true
+}
+
+// MoveSegment moves the segment at position from to position to (both from 0, counted before
+// the move). The first segment cannot move.
+func (m *Message) MoveSegment(from, to int) error {
+	if from <= 0 || from >= len(m.segs) || to <= 0 || to >= len(m.segs) {
+		return fmt.Errorf("hl7: move segment %d to %d: positions out of range 1..%d", from, to, len(m.segs)-1)
+	}
+	if from == to {
+		return nil
+	}
+	s := m.segs[from]
+	m.RemoveSegment(from)
+	m.insert(to, s)
+	return nil
+}
+
+// New returns a message holding only an MSH segment with the given delimiters, ended by CR.
+// Fill it with Set and AppendSegment.
+func New(d Delimiters) (*Message, error) {
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	b := []byte{'M', 'S', 'H', d.Field}
+	b = append(b, d.EncodingCharacters()...)
+	m := &Message{delims: d, dirty: true}
+	m.segs = []segment{{b: b, trail: []byte{'\r'}, seps: indexSeps(b, d.Field), hdr: true}}
+	return m, nil
+}
