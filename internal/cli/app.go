@@ -32,8 +32,6 @@ func App(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.AddCommand(
 		newVersionCmd(),
-		newInspectCmd(),
-		newACKCmd(),
 	)
 	return root
 }
