@@ -44,8 +44,8 @@ func (d Delimiters) Validate() error {
 		if c == 0 {
 			continue
 		}
-		if c == '\r' || c == '\n' {
-			return fmt.Errorf("%w: %s is a line end", ErrDelimiters, delimNames[i])
+		if c <= ' ' || c >= 0x7F {
+			return fmt.Errorf("%w: %s is byte 0x%02X, not a visible ASCII character", ErrDelimiters, delimNames[i], c)
 		}
 		if isAlnum(c) {
 			return fmt.Errorf("%w: %s %q is a letter or digit", ErrDelimiters, delimNames[i], c)

@@ -82,7 +82,7 @@ func (m *Message) unescape(b []byte) string {
 		out = append(out, whole...)
 	}
 	if iso2022 {
-		if dec, err := japanese.ISO2022JP.NewDecoder().Bytes(out); err == nil && bytes.IndexByte(dec, 0x1B) < 0 {
+		if dec, err := japanese.ISO2022JP.NewDecoder().Bytes(out); err == nil && bytes.IndexByte(dec, 0x1B) < 0 && !bytes.Contains(dec, []byte("\uFFFD")) {
 			return string(dec)
 		}
 		return m.unescapeKeepingISO2022(b)

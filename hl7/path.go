@@ -55,6 +55,9 @@ func ParsePath(s string) (Path, error) {
 		if j == i {
 			return p, &PathError{Path: s, Pos: i, Detail: "expected the " + name + " number"}
 		}
+		if j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			return p, &PathError{Path: s, Pos: i, Detail: name + " number too large"}
+		}
 		if n < 1 {
 			return p, &PathError{Path: s, Pos: i, Detail: name + " numbers start at 1"}
 		}
@@ -89,6 +92,9 @@ func bracket(s string, i int, what string) (int, int, error) {
 	n, j := number(s, i+1)
 	if j == i+1 {
 		return 0, i, &PathError{Path: s, Pos: i + 1, Detail: "expected the " + what + " number inside [ ]"}
+	}
+	if j < len(s) && s[j] >= '0' && s[j] <= '9' {
+		return 0, i, &PathError{Path: s, Pos: i + 1, Detail: what + " number too large"}
 	}
 	if n < 1 {
 		return 0, i, &PathError{Path: s, Pos: i + 1, Detail: what + " numbers start at 1"}

@@ -1,0 +1,351 @@
+package hl7
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Acknowledgement codes, HL7 table 0008.
+const (
+	AckAA = "AA" // original mode: application accept
+	AckAE = "AE" // original mode: application error
+	AckAR = "AR" // original mode: application reject
+	AckCA = "CA" // enhanced mode: commit accept
+	AckCE = "CE" // enhanced mode: commit error
+	AckCR = "CR" // enhanced mode: commit reject
+)
+
+// Error condition codes, HL7 table 0357 (v2.5.1).
+const (
+	ErrCodeAccepted             = "0"   // Message accepted
+	ErrCodeSegmentSequence      = "100" // Segment sequence error
+	ErrCodeRequiredFieldMissing = "101" // Required field missing
+	ErrCodeDataType             = "102" // Data type error
+	ErrCodeTableValue           = "103" // Table value not found
+	ErrCodeValueTooLong         = "104" // Value too long (v2.7+)
+	ErrCodeUnsupportedMessage   = "200" // Unsupported message type
+	ErrCodeUnsupportedEvent     = "201" // Unsupported event code
+	ErrCodeUnsupportedProcessID = "202" // Unsupported processing id
+	ErrCodeUnsupportedVersion   = "203" // Unsupported version id
+	ErrCodeUnknownKey           = "204" // Unknown key identifier
+	ErrCodeDuplicateKey         = "205" // Duplicate key identifier
+	ErrCodeRecordLocked         = "206" // Application record locked
+	ErrCodeInternal             = "207" // Application internal error
+)
+
+// errCodeText holds the descriptions of table 0357, written into ERR-3.2 / ERR-1.4.2.
+var errCodeText = map[string]string{
+	"0": "Message accepted", "100": "Segment sequence error", "101": "Required field missing",
+	"102": "Data type error", "103": "Table value not found", "104": "Value too long",
+	"200": "Unsupported message type", "201": "Unsupported event code",
+	"202": "Unsupported processing id", "203": "Unsupported version id",
+	"204": "Unknown key identifier", "205": "Duplicate key identifier",
+	"206": "Application record locked", "207": "Application internal error",
+}
+
+// ErrCodeText returns the HL7 table 0357 description of code, or "".
+func ErrCodeText(code string) string { return errCodeText[code] }
+
+// AckError is one problem reported in an ERR segment.
+type AckError struct {
+	// Where the problem is: segment name and occurrence, field, repetition, component and
+	// sub-component (zero when not known). Written to ERR-2 (v2.5+) or ERR-1 (before).
+	Location Path
+	// Code is an HL7 table 0357 code (ErrCode...).
+	Code string
+	// Severity is E (error, the default), W (warning), I (information) or F (fatal), table 0516.
+	Severity string
+	// Text says what is wrong for a person: ERR-8 (user message) in v2.5+, ERR-1.4.2 before.
+	Text string
+	// Diagnostic is extra detail for the sending system's support staff, ERR-7 (v2.5+).
+	Diagnostic string
+}
+
+// AckOptions say what acknowledgement to build.
+type AckOptions struct {
+	// Code is AA, AE, AR, CA, CE or CR. Empty means AA in original mode and CA in enhanced
+	// mode (MSH-15/16 of the inbound message).
+	Code string
+	// Text is MSA-3, a short explanation. Deprecated by HL7 after v2.4 but read by many
+	// receivers; written when given.
+	Text string
+	// ControlID is the acknowledgement's MSH-10. Empty means a random 20-character ID.
+	ControlID string
+	// Time is MSH-7. The zero Time means now.
+	Time time.Time
+	// Version is MSH-12 when the inbound message has none. Empty means 2.5.1.
+	Version string
+	// Errors become ERR segments: one per error in v2.5 and later, repetitions of ERR-1
+	// before.
+	Errors []AckError
+}
+
+// ACK builds the acknowledgement of m: MSH-1/2 (delimiters), MSH-11 (processing ID), MSH-12
+// (version) and MSH-18 (character set) echo the inbound message; MSH-3/4 and MSH-5/6 swap
+// whole (every component of the HD); MSH-9 is ACK^<trigger>^ACK (ACK^<trigger> before v2.3.1,
+// ACK when the inbound message has no trigger); MSA-2 is the inbound MSH-10.
+func (m *Message) ACK(opts AckOptions) (*Message, error) {
+	code := opts.Code
+	if code == "" {
+		code = AckAA
+		if m.AckMode() == EnhancedMode {
+			code = AckCA
+		}
+	}
+	switch code {
+	case AckAA, AckAE, AckAR, AckCA, AckCE, AckCR:
+	default:
+		return nil, fmt.Errorf("hl7: ack code %q is not one of AA, AE, AR, CA, CE, CR", code)
+	}
+	d := m.delims
+	a, err := New(d)
+	if err != nil {
+		return nil, err
+	}
+	a.charset, a.enc = m.charset, m.enc
+	if len(m.segs) > 0 {
+		a.segs[0].trail = m.terminator()
+	}
+	version := m.Version()
+	if version == "" {
+		version = opts.Version
+	}
+	if version == "" {
+		version = "2.5.1"
+	}
+	controlID := opts.ControlID
+	if controlID == "" {
+		controlID = newControlID()
+	}
+	ts := opts.Time
+	if ts.IsZero() {
+		ts = time.Now()
+	}
+	typ := "ACK"
+	if trig := m.header(9).Comp(2).Raw(); len(trig) > 0 {
+		typ = "ACK" + bs(d.Component) + string(trig)
+		if versionAtLeast(version, 2, 3, 1) {
+			typ += bs(d.Component) + "ACK"
+		}
+	}
+	raw := func(n int) string { return string(m.header(n).Raw()) }
+	fields := []struct {
+		n   int
+		raw string
+	}{
+		{3, raw(5)}, {4, raw(6)}, {5, raw(3)}, {6, raw(4)},
+		{7, ts.Format("20060102150405-0700")},
+		{9, typ}, {10, mustEscape(d, controlID)}, {11, raw(11)}, {12, raw(12)},
+	}
+	if raw(12) == "" {
+		fields[8].raw = mustEscape(d, version)
+	}
+	for _, f := range fields {
+		if f.raw != "" {
+			a.replaceField(0, f.n, []byte(f.raw), false)
+		}
+	}
+	if m.AckMode() == EnhancedMode {
+		// An acknowledgement asks for no acknowledgement of its own.
+		a.replaceField(0, 15, []byte("NE"), false)
+		a.replaceField(0, 16, []byte("NE"), false)
+	}
+	if cs := raw(18); cs != "" {
+		a.replaceField(0, 18, []byte(cs), false)
+	}
+	msa := []string{"MSA", code, string(m.header(10).Raw())}
+	if opts.Text != "" {
+		msa = append(msa, mustEscape(d, clipText(opts.Text, 80)))
+	}
+	if err := a.AppendSegment(strings.Join(msa, bs(d.Field))); err != nil {
+		return nil, err
+	}
+	if versionAtLeast(version, 2, 5) {
+		for _, e := range opts.Errors {
+			if err := a.AppendSegment(errSegment25(d, e)); err != nil {
+				return nil, err
+			}
+		}
+	} else if len(opts.Errors) > 0 {
+		if err := a.AppendSegment(errSegmentOld(d, opts.Errors)); err != nil {
+			return nil, err
+		}
+	}
+	a.dirty = true
+	return a, nil
+}
+
+// errSegment25 writes one ERR segment in the v2.5+ form: ERR-2 location (ERL), ERR-3 error
+// code (CWE from table 0357), ERR-4 severity, ERR-7 diagnostic, ERR-8 user message.
+func errSegment25(d Delimiters, e AckError) string {
+	f := make([]string, 9)
+	f[0] = "ERR"
+	f[2] = erl(d, e.Location, false)
+	f[3] = errCode(d, e.Code)
+	f[4] = e.Severity
+	if f[4] == "" {
+		f[4] = "E"
+	}
+	f[7] = mustEscape(d, e.Diagnostic)
+	f[8] = mustEscape(d, e.Text)
+	return trimFields(d, f)
+}
+
+// errSegmentOld writes the pre-2.5 ERR segment: ERR-1 repeats an ELD (segment ID ^ sequence ^
+// field position ^ code and text as CE) for each error.
+func errSegmentOld(d Delimiters, errs []AckError) string {
+	reps := make([]string, 0, len(errs))
+	for _, e := range errs {
+		code := e.Code
+		if code == "" {
+			code = ErrCodeInternal
+		}
+		text := e.Text
+		if text == "" {
+			text = errCodeText[code]
+		}
+		ce := code + bs(d.SubComponent) + mustEscape(d, text) + bs(d.SubComponent) + "HL70357"
+		reps = append(reps, erl(d, e.Location, true)+bs(d.Component)+ce)
+	}
+	sep := bs(d.Repetition)
+	if d.Repetition == 0 {
+		reps = reps[:1]
+	}
+	return "ERR" + bs(d.Field) + strings.Join(reps, sep)
+}
+
+// erl writes an error location: segment ID, occurrence, field, repetition, component,
+// sub-component; the old ELD form has only the first three.
+func erl(d Delimiters, p Path, old bool) string {
+	if p.Segment == "" {
+		return ""
+	}
+	parts := []string{p.Segment, "", "", "", "", ""}
+	set := func(i, n int) {
+		if n > 0 {
+			parts[i] = strconv.Itoa(n)
+		}
+	}
+	set(1, max(p.Occurrence, 1))
+	set(2, p.Field)
+	if p.Field > 0 {
+		set(3, max(p.Repetition, 1))
+	}
+	set(4, p.Component)
+	set(5, p.SubComp)
+	if old {
+		parts = parts[:3]
+	}
+	for len(parts) > 1 && parts[len(parts)-1] == "" {
+		parts = parts[:len(parts)-1]
+	}
+	return strings.Join(parts, bs(d.Component))
+}
+
+func errCode(d Delimiters, code string) string {
+	if code == "" {
+		code = ErrCodeInternal
+	}
+	c := bs(d.Component)
+	return mustEscape(d, code) + c + mustEscape(d, errCodeText[code]) + c + "HL70357"
+}
+
+func trimFields(d Delimiters, f []string) string {
+	for len(f) > 1 && f[len(f)-1] == "" {
+		f = f[:len(f)-1]
+	}
+	return strings.Join(f, bs(d.Field))
+}
+
+// mustEscape escapes text; without an escape character in the message, delimiters are replaced
+// by spaces rather than break the acknowledgement's structure.
+func mustEscape(d Delimiters, text string) string {
+	s, err := d.EscapeText(text)
+	if err == nil {
+		return s
+	}
+	b := []byte(text)
+	for i, c := range b {
+		if d.isDelimiter(c) || c == '\r' || c == '\n' {
+			b[i] = ' '
+		}
+	}
+	return string(b)
+}
+
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// newControlID returns 20 random hexadecimal characters, within MSH-10's 20-character limit.
+func newControlID() string {
+	var b [10]byte
+	_, _ = rand.Read(b[:])
+	return strings.ToUpper(hex.EncodeToString(b[:]))
+}
+
+// versionAtLeast compares a dotted version ("2.5.1", "2.3") with major.minor[.patch]; text that
+// is not a version (junk, "") compares as the newest version, as HAPI does for unknown versions.
+func versionAtLeast(v string, want ...int) bool {
+	parts := strings.Split(v, ".")
+	for i, w := range want {
+		if i >= len(parts) {
+			return false
+		}
+		n, err := strconv.Atoi(parts[i])
+		if err != nil {
+			return true
+		}
+		if n != w {
+			return n > w
+		}
+	}
+	return true
+}
+
+// IsACK reports whether m is an acknowledgement (MSH-9.1 is ACK, or it has an MSA segment).
+// Never acknowledge an acknowledgement.
+func (m *Message) IsACK() bool {
+	return m.Type() == "ACK" || m.find("MSA", 1) >= 0
+}
+
+// RejectRaw builds an acknowledgement for bytes that did not parse as a message: it reads
+// what it can of their MSH segment (delimiters, applications, control ID, version) and falls
+// back to |^~\& when even that is unreadable. code is usually AR (or CR in enhanced mode).
+func RejectRaw(data []byte, opts AckOptions) *Message {
+	if m, err := Parse(data); err == nil {
+		if a, err := m.ACK(opts); err == nil {
+			return a
+		}
+	}
+	header := data
+	if i := bytes.IndexByte(header, 'M'); i >= 0 && i < 8 {
+		header = header[i:] // skip a byte order mark or blank lines
+	}
+	if i := bytes.IndexAny(header, "\r\n"); i >= 0 {
+		header = header[:i]
+	}
+	if m, err := Parse(header); err == nil {
+		if a, err := m.ACK(opts); err == nil {
+			return a
+		}
+	}
+	m, _ := New(DefaultDelimiters())
+	a, err := m.ACK(opts)
+	if err != nil {
+		opts.Code = AckAR
+		a, _ = m.ACK(opts)
+	}
+	return a
+}
+
+// bs returns the one-byte string c. (string(c) on a byte would encode c as a rune.)
+func bs(c byte) string { return string([]byte{c}) }

@@ -1,0 +1,270 @@
+package hl7
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+)
+
+func TestSet(t *testing.T) {
+	const in = "MSH|^~\\&|A\rPID|1||ID1^^^AUTH~ID2||DOE^JOHN|\rOBX|1|NM|X||5\r"
+	tests := []struct {
+		path, value string
+		raw         bool
+		want        string // the PID, OBX or new segments as they must read after the edit
+		err         string
+	}{
+		{path: "PID-5.1", value: "SMITH", want: "PID|1||ID1^^^AUTH~ID2||SMITH^JOHN|"},
+		{path: "PID-5", value: "A^B", want: "PID|1||ID1^^^AUTH~ID2||A\\S\\B|"},
+		{path: "PID-5", value: "A^B", raw: true, want: "PID|1||ID1^^^AUTH~ID2||A^B|"},
+		{path: "PID-5.4", value: "JR", want: "PID|1||ID1^^^AUTH~ID2||DOE^JOHN^^JR|"},
+		{path: "PID-5.1.2", value: "VAN", want: "PID|1||ID1^^^AUTH~ID2||DOE&VAN^JOHN|"},
+		{path: "PID-3[2].4", value: "OTHER", want: "PID|1||ID1^^^AUTH~ID2^^^OTHER||DOE^JOHN|"},
+		{path: "PID-3[4]", value: "ID4", want: "PID|1||ID1^^^AUTH~ID2~~ID4||DOE^JOHN|"},
+		{path: "PID-3", value: "ONLY", want: "PID|1||ONLY||DOE^JOHN|"},
+		{path: "PID-10", value: "X", want: "PID|1||ID1^^^AUTH~ID2||DOE^JOHN|||||X"},
+		{path: "PID-8", value: `""`, want: `PID|1||ID1^^^AUTH~ID2||DOE^JOHN|||""`},
+		{path: "PID", value: "PID|9", raw: true, want: "PID|9"},
+		{path: "OBX[2]-5", value: "7", want: "OBX|1|NM|X||5\rOBX|||||7"},
+		{path: "ZZZ-2.2", value: "z", want: "ZZZ||^z"},
+		{path: "MSH-2", value: "x", err: "hl7: set MSH-2: value cannot be set: MSH-1 and MSH-2 hold the delimiters"},
+		{path: "PID", value: "x", err: "hl7: set PID: value cannot be set: a whole segment is set with SetRaw"},
+		{path: "PID", value: "PV1|1", raw: true, err: "hl7: set PID: value cannot be set: the new segment is named PV1"},
+		{path: "PID-5", value: "a\rb", raw: true, err: "hl7: set PID-5: value cannot be set: raw value holds a line end"},
+		{path: "PID-", value: "x", err: `hl7: invalid path "PID-" at position 5: expected the field number (write paths like PID-5.1, PID-3[2].1 or OBX[2]-5)`},
+	}
+	for _, tt := range tests {
+		m := mustParse(t, in)
+		var err error
+		if tt.raw {
+			err = m.SetRaw(tt.path, tt.value)
+		} else {
+			err = m.Set(tt.path, tt.value)
+		}
+		if tt.err != "" {
+			if err == nil || err.Error() != tt.err {
+				t.Errorf("Set(%q, %q) err = %v\nwant %s", tt.path, tt.value, err, tt.err)
+			}
+			if m.Modified() {
+				t.Errorf("Set(%q) failed but modified the message", tt.path)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("Set(%q, %q): %v", tt.path, tt.value, err)
+			continue
+		}
+		if !bytes.Contains(m.Bytes(), []byte(tt.want+"\r")) {
+			t.Errorf("Set(%q, %q) = %q\nwant it to contain %q", tt.path, tt.value, m.Bytes(), tt.want)
+		}
+		if !tt.raw && tt.path != "PID" {
+			if got := m.Get(tt.path); got != tt.value {
+				t.Errorf("Get(%q) after Set = %q, want %q", tt.path, got, tt.value)
+			}
+		}
+		// The edit is visible to a fresh parse of the output.
+		m2, err := Parse(m.Bytes())
+		if err != nil {
+			t.Fatalf("reparse: %v", err)
+		}
+		if !bytes.Equal(m2.Bytes(), m.Bytes()) {
+			t.Errorf("reparse differs")
+		}
+	}
+}
+
+// TestEditChangesOnlyItsSegment checks that editing one field leaves every other byte of the
+// message as it came, odd terminators and trailing delimiters included.
+func TestEditChangesOnlyItsSegment(t *testing.T) {
+	in := "\xef\xbb\xbfMSH|^~\\&|A|||||||ADT^A01|1|P|2.5\r\nEVN|A01||||\r\n\r\nPID|1||X~~||a\\Q\\b^^|\r\nPV1|1|I|||\r\n"
+	m := mustParse(t, in)
+	if err := m.Set("PID-5.2", "NEW"); err != nil {
+		t.Fatal(err)
+	}
+	want := "\xef\xbb\xbfMSH|^~\\&|A|||||||ADT^A01|1|P|2.5\r\nEVN|A01||||\r\n\r\nPID|1||X~~||a\\Q\\b^NEW^|\r\nPV1|1|I|||\r\n"
+	if got := string(m.Bytes()); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+func TestDelete(t *testing.T) {
+	const in = "MSH|^~\\&|A\rPID|1||ID1~ID2~ID3||DOE^JOHN^Q^^|X|Y\rOBX|1\rOBX|2\r"
+	tests := []struct{ path, want string }{
+		{"PID-7", "PID|1||ID1~ID2~ID3||DOE^JOHN^Q^^|X"},
+		{"PID-6", "PID|1||ID1~ID2~ID3||DOE^JOHN^Q^^||Y"},
+		{"PID-3[2]", "PID|1||ID1~ID3||DOE^JOHN^Q^^|X|Y"},
+		{"PID-3[3]", "PID|1||ID1~ID2||DOE^JOHN^Q^^|X|Y"},
+		{"PID-3[1]", "PID|1||ID2~ID3||DOE^JOHN^Q^^|X|Y"},
+		{"PID-5.3", "PID|1||ID1~ID2~ID3||DOE^JOHN|X|Y"},
+		{"PID-5.2", "PID|1||ID1~ID2~ID3||DOE^^Q|X|Y"},
+		{"PID-9", "PID|1||ID1~ID2~ID3||DOE^JOHN^Q^^|X|Y"},
+		{"OBX[2]", "MSH|^~\\&|A\rPID|1||ID1~ID2~ID3||DOE^JOHN^Q^^|X|Y\rOBX|1"},
+		{"OBX", "PID|1||ID1~ID2~ID3||DOE^JOHN^Q^^|X|Y\rOBX|2"},
+		{"ZZZ", "OBX|2"},
+	}
+	for _, tt := range tests {
+		m := mustParse(t, in)
+		if err := m.Delete(tt.path); err != nil {
+			t.Errorf("Delete(%q): %v", tt.path, err)
+			continue
+		}
+		if !bytes.Contains(m.Bytes(), []byte(tt.want+"\r")) {
+			t.Errorf("Delete(%q) = %q\nwant it to contain %q", tt.path, m.Bytes(), tt.want)
+		}
+	}
+	m := mustParse(t, in)
+	if err := m.Delete("MSH-2"); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("Delete(MSH-2) = %v", err)
+	}
+}
+
+func TestSegmentEdits(t *testing.T) {
+	m := mustParse(t, "MSH|^~\\&|A\rPID|1\rPV1|1")
+	if err := m.AppendSegment("ZZZ|1"); err != nil {
+		t.Fatal(err)
+	}
+	// The message had no final terminator; it still has none.
+	if got := m.String(); got != "MSH|^~\\&|A\rPID|1\rPV1|1\rZZZ|1" {
+		t.Errorf("append: %q", got)
+	}
+	if err := m.InsertSegment(1, "EVN|A01"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.MoveSegment(4, 2); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.String(); got != "MSH|^~\\&|A\rEVN|A01\rZZZ|1\rPID|1\rPV1|1" {
+		t.Errorf("insert+move: %q", got)
+	}
+	if err := m.ReplaceSegment(2, "ZPI|2|x"); err != nil {
+		t.Fatal(err)
+	}
+	m.RemoveSegment(4)
+	m.RemoveSegment(0) // the header stays
+	if got := m.String(); got != "MSH|^~\\&|A\rEVN|A01\rZPI|2|x\rPID|1" {
+		t.Errorf("replace+remove: %q", got)
+	}
+	for _, bad := range []string{"x", "PID\r|1", "TOOLONG|1", "MSH|#~\\&|X"} {
+		if err := m.AppendSegment(bad); err == nil {
+			t.Errorf("AppendSegment(%q) succeeded", bad)
+		}
+	}
+	// New segments take the message's own terminator.
+	m = mustParse(t, "MSH|^~\\&|A\r\nPID|1\r\n")
+	_ = m.AppendSegment("PV1|1")
+	if got := m.String(); got != "MSH|^~\\&|A\r\nPID|1\r\nPV1|1\r\n" {
+		t.Errorf("CRLF append: %q", got)
+	}
+}
+
+func TestCloneIsIndependent(t *testing.T) {
+	m := mustParse(t, sampleADT)
+	c := m.Clone()
+	if err := c.Set("PID-5.1", "CHANGED"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AppendSegment("ZZZ|1"); err != nil {
+		t.Fatal(err)
+	}
+	if m.Get("PID-5.1") != "EVERYWOMAN" || m.Modified() || string(m.Bytes()) != sampleADT {
+		t.Errorf("editing a clone changed the original")
+	}
+	if c.Get("PID-5.1") != "CHANGED" || c.Count("ZZZ") != 1 {
+		t.Errorf("clone did not change")
+	}
+}
+
+func TestNew(t *testing.T) {
+	m, err := New(DefaultDelimiters())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range [][2]string{{"MSH-3", "COURIER"}, {"MSH-9.1", "ADT"}, {"MSH-9.2", "A08"}, {"MSH-12", "2.5.1"}, {"PID-3.1", "123"}} {
+		if err := m.Set(kv[0], kv[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := m.String(); got != "MSH|^~\\&|COURIER||||||ADT^A08|||2.5.1\rPID|||123\r" {
+		t.Errorf("New = %q", got)
+	}
+	if _, err := New(Delimiters{Field: '|', Component: '|'}); !errors.Is(err, ErrDelimiters) {
+		t.Errorf("New with bad delimiters: %v", err)
+	}
+}
+
+func TestCharsetRoundTrip(t *testing.T) {
+	in := []byte("MSH|^~\\&|A||||||ADT^A01|1|P|2.5||||||8859/1\rPID|1||||M\xfcller^J\xfcrgen\r")
+	m, err := Parse(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Get("PID-5.1"); got != "Müller" {
+		t.Errorf("PID-5.1 = %q", got)
+	}
+	if !bytes.Equal(m.Bytes(), in) {
+		t.Errorf("not lossless")
+	}
+	if err := m.Set("PID-5.2", "Jörg"); err != nil {
+		t.Fatal(err)
+	}
+	want := []byte("MSH|^~\\&|A||||||ADT^A01|1|P|2.5||||||8859/1\rPID|1||||M\xfcller^J\xf6rg\r")
+	if !bytes.Equal(m.Bytes(), want) {
+		t.Errorf("edited = %q, want %q", m.Bytes(), want)
+	}
+	if got := string(m.Text()); got != "MSH|^~\\&|A||||||ADT^A01|1|P|2.5||||||8859/1\rPID|1||||Müller^Jörg\r" {
+		t.Errorf("Text = %q", got)
+	}
+	// A default charset applies when MSH-18 is empty.
+	p := Parser{Charset: "8859/1"}
+	m, err = p.Parse([]byte("MSH|^~\\&|A\rPID|1||||M\xfcller\r"))
+	if err != nil || m.Get("PID-5") != "Müller" {
+		t.Errorf("default charset: %v %q", err, m.Get("PID-5"))
+	}
+	// An unknown charset is an error that says where, unless ignored.
+	_, err = Parse([]byte("MSH|^~\\&|A||||||ADT^A01|1|P|2.5||||||KLINGON\rPID|1\r"))
+	if want := `hl7: line 1 col 38 (byte 37), segment 1 (MSH), field 18: unsupported character set: "KLINGON" (set the channel's default charset, or fix MSH-18)`; err == nil || err.Error() != want {
+		t.Errorf("unknown charset: %v\nwant %s", err, want)
+	}
+	p = Parser{IgnoreUnknownCharset: true}
+	if _, err := p.Parse([]byte("MSH|^~\\&|A||||||ADT^A01|1|P|2.5||||||KLINGON\rPID|1\r")); err != nil {
+		t.Errorf("ignored unknown charset: %v", err)
+	}
+	// UTF-16 with a byte order mark is decoded whole.
+	u16 := []byte{0xFE, 0xFF}
+	for _, r := range "MSH|^~\\&|A\rPID|1||||Ça\r" {
+		u16 = append(u16, byte(r>>8), byte(r))
+	}
+	m, err = Parse(u16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Get("PID-5") != "Ça" || !bytes.Equal(m.Bytes(), u16) {
+		t.Errorf("UTF-16: %q", m.Get("PID-5"))
+	}
+	for _, name := range []string{"ASCII", "8859/15", "UNICODE UTF-8", "ISO IR87", "GB 18030-2000", "KS X 1001", "BIG-5", "windows-1252", "utf-8"} {
+		if !SupportedCharset(name) {
+			t.Errorf("%s not supported", name)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct{ in, err string }{
+		{"", `hl7: line 1 col 1 (byte 0): message does not start with an MSH segment: found ""`},
+		{"PID|1\r", `hl7: line 1 col 1 (byte 0): message does not start with an MSH segment: found "PID|1\r"`},
+		{"\r\n\r\nEVN|1", `hl7: line 3 col 1 (byte 4): message does not start with an MSH segment: found "EVN|1"`},
+		{"MSH", `hl7: line 1 col 4 (byte 3), segment 1 (MSH), field 2: invalid delimiters in MSH-1/MSH-2: header is 3 bytes, too short to hold MSH-1`},
+		{"MSH|^~\\&|A\rPIDX|1\r", `hl7: line 2 col 1 (byte 11), segment 2: invalid segment name: "PIDX|1" (a segment starts with three letters or digits and the field separator '|')`},
+		{"MSH|^~\\&|A\rPI|1\r", `hl7: line 2 col 1 (byte 11), segment 2: invalid segment name: "PI|1" (a segment starts with three letters or digits and the field separator '|')`},
+	}
+	for _, tt := range tests {
+		_, err := Parse([]byte(tt.in))
+		if err == nil || err.Error() != tt.err {
+			t.Errorf("Parse(%q) = %v\nwant %s", tt.in, err, tt.err)
+		}
+	}
+	p := Parser{MaxSize: 10}
+	if _, err := p.Parse([]byte("MSH|^~\\&|APP\r")); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("MaxSize: %v", err)
+	}
+}
