@@ -67,11 +67,11 @@ func TestRow01CustomDelimiters(t *testing.T) {
 		in:   "MSH|^~\\^|APP\r",
 		err:  `hl7: line 1 col 4 (byte 3), segment 1 (MSH), field 2: invalid delimiters in MSH-1/MSH-2: component separator and sub-component separator are both '^'`,
 	}, {
-		name: "field separator repeated in MSH-2",
-		in:   "MSH|^|\\&|APP\r",
-		err:  "",
+		name:  "field separator repeated in MSH-2",
+		in:    "MSH|^|\\&|APP\r",
+		err:   "",
 		delim: Delimiters{Field: '|', Component: '^'},
-		gets: []getCase{{"MSH-3", "\\&", true}},
+		gets:  []getCase{{"MSH-3", "\\&", true}},
 	}, {
 		name: "letter as delimiter",
 		in:   "MSH|^~\\A|APP\r",
