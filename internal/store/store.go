@@ -1,0 +1,350 @@
+// Package store defines Courier's message store: the one place where messages, their
+// destination queues, delivery attempts, events and channel state live. Engines on one node
+// (SQLite) and on several nodes (PostgreSQL) share the same contract; the conformance suite in
+// package storetest checks every implementation against it.
+//
+// The store is the only shared state. Queue positions, retry schedules, duplicate windows and
+// channel state are rows, not memory, so that several nodes can share the work. A destination
+// worker claims entries with a lease (owner, expiry, fencing token) and every outcome it records
+// carries the token: an outcome with a stale token is refused.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors.
+var (
+	// ErrNotFound means the message or entry does not exist (or its content was pruned).
+	ErrNotFound = errors.New("not found")
+	// ErrStaleLease means the entry's lease expired and was taken by another claim: the
+	// outcome was not recorded. The worker must drop the entry; its new owner delivers it.
+	ErrStaleLease = errors.New("stale lease")
+	// ErrClosed means the store is closed.
+	ErrClosed = errors.New("store closed")
+	// ErrInvalidState means an operator action does not apply to the entry's state (retrying
+	// an entry that was sent, skipping one that is being sent).
+	ErrInvalidState = errors.New("invalid state for this action")
+)
+
+// MessageStatus is the state of a message as a whole.
+type MessageStatus string
+
+const (
+	// StatusQueued: stored; at least one destination entry is not yet final.
+	StatusQueued MessageStatus = "QUEUED"
+	// StatusSent: every destination entry is sent, skipped or filtered.
+	StatusSent MessageStatus = "SENT"
+	// StatusFiltered: the channel filter rejected the message; it has no entries.
+	StatusFiltered MessageStatus = "FILTERED"
+	// StatusError: the message failed to parse, validate or transform (it has no entries), or a
+	// destination entry gave up.
+	StatusError MessageStatus = "ERROR"
+	// StatusReceived: stored with no destinations (a channel with none, or acknowledged
+	// immediately and then stored).
+	StatusReceived MessageStatus = "RECEIVED"
+)
+
+// EntryState is the state of one destination queue entry.
+type EntryState string
+
+const (
+	EntryPending  EntryState = "PENDING"  // waiting for its turn or its next attempt
+	EntrySending  EntryState = "SENDING"  // leased by a worker
+	EntryHeld     EntryState = "HELD"     // set aside by its destination in a group (a batch file being gathered)
+	EntrySent     EntryState = "SENT"     // delivered; final
+	EntryError    EntryState = "ERROR"    // gave up after its attempts; waits for an operator
+	EntrySkipped  EntryState = "SKIPPED"  // skipped by an operator; final
+	EntryFiltered EntryState = "FILTERED" // the destination's filter rejected it; final
+)
+
+// Final reports whether no worker will act on an entry in this state again without an operator.
+func (s EntryState) Final() bool {
+	return s == EntrySent || s == EntrySkipped || s == EntryFiltered
+}
+
+// Meta is what the engine read from a message's header, kept for search and display.
+type Meta struct {
+	Type            string // MSH-9.1
+	Trigger         string // MSH-9.2
+	Structure       string
+	ControlID       string // MSH-10
+	Version         string // MSH-12
+	SendingApp      string // MSH-3.1
+	SendingFacility string // MSH-4.1
+	PatientID       string // PID-3.1 of the first repetition
+}
+
+// NewMessage is a received message to store.
+type NewMessage struct {
+	Channel    string
+	ReceivedAt time.Time
+	Remote     string // remote address of the connection, when it came over a network
+	File       string // file name, when it came from a file
+	Raw        []byte // the bytes as received
+	Processed  []byte // the message after the channel's transform; nil when it is Raw
+	Meta       Meta
+	Status     MessageStatus // StatusQueued, StatusFiltered, StatusError or StatusReceived
+	Error      string        // why, for StatusError
+	Ack        []byte        // the acknowledgement returned to the sender, replayed for duplicates
+	Entries    []NewEntry
+	// DedupeKey identifies the message for duplicate detection: normally channel, MSH-3, MSH-4
+	// and MSH-10. Empty disables the check for this message.
+	DedupeKey string
+	// Reprocessed is the ID of the message this one was reprocessed from, or 0.
+	Reprocessed int64
+}
+
+// NewEntry is one destination's queue entry for a new message.
+type NewEntry struct {
+	Destination string
+	// OrderKey groups entries that must stay in order when the destination delivers keys in
+	// parallel (order_by: PID-3); empty in strict FIFO mode.
+	OrderKey string
+	// State is EntryPending, or EntryFiltered when the destination's filter rejected it.
+	State EntryState
+}
+
+// FileMark records that a source file was read completely, in the same transaction as its
+// messages, so that a file is processed once even across restarts.
+type FileMark struct {
+	Channel string
+	Key     string // identifies the file's content: path, size, modification time, or a hash
+}
+
+// ReceiveRequest is the unit of a durable commit: its messages (and its file mark) are stored
+// together or not at all.
+type ReceiveRequest struct {
+	Messages []*NewMessage
+	File     *FileMark
+	// DedupeWindow is how far back a DedupeKey is looked for; zero disables duplicate checks.
+	DedupeWindow time.Duration
+}
+
+// Receipt tells what became of one NewMessage.
+type Receipt struct {
+	ID int64 // the stored message, or the original when Duplicate
+	// Duplicate means a message with the same DedupeKey was stored within the window: nothing
+	// was stored, and Ack is the acknowledgement stored with the original, to be replayed.
+	Duplicate bool
+	Ack       []byte
+	// SameContentAs is a message stored within the window with the same bytes but another
+	// control ID: a probable resend under a new ID. The message is stored and delivered; this
+	// only flags it.
+	SameContentAs int64
+}
+
+// Entry is a destination queue entry as a worker or an operator sees it.
+type Entry struct {
+	ID            int64
+	MessageID     int64
+	Channel       string
+	Destination   string
+	OrderKey      string
+	State         EntryState
+	Attempts      int
+	NextAttemptAt time.Time // when a PENDING entry may be tried; zero means now
+	LastError     string
+	Group         string // for HELD entries
+	// Lease, set on claimed entries.
+	Owner      string
+	LeaseUntil time.Time
+	Token      int64
+	// Content is the message to deliver (Processed, or Raw), filled by Claim.
+	Content []byte
+	// Meta of the message, filled by Claim, for logs and templates.
+	Meta       Meta
+	ReceivedAt time.Time
+	UpdatedAt  time.Time
+}
+
+// ClaimRequest asks for the next entries of one destination.
+type ClaimRequest struct {
+	Channel     string
+	Destination string
+	Owner       string        // who holds the lease (node and worker)
+	Lease       time.Duration // how long the lease lasts
+	Max         int           // at most this many entries (default 1)
+	// Keyed lets entries with different OrderKeys go in parallel: the head of each key may be
+	// claimed. Otherwise the destination is one strict FIFO lane.
+	Keyed bool
+	Now   time.Time
+}
+
+// ClaimResult is what a claim found.
+type ClaimResult struct {
+	Entries []*Entry
+	// NextDue is the earliest time at which a PENDING entry becomes due, when none is due
+	// now; zero when the queue is empty or blocked by a lease or an error.
+	NextDue time.Time
+	// BlockedBy is the head entry that stops a strict lane (an ERROR entry with the hold
+	// policy, or one waiting for its next attempt), for display; nil otherwise.
+	BlockedBy *Entry
+}
+
+// OutcomeKind is what happened to a claimed entry.
+type OutcomeKind uint8
+
+const (
+	// OutcomeSent: delivered.
+	OutcomeSent OutcomeKind = iota + 1
+	// OutcomeRetry: the attempt failed; try again at NextAttemptAt.
+	OutcomeRetry
+	// OutcomeFailed: the attempt failed and the entry gave up (ERROR). With MoveOn, the lane
+	// goes on past it; otherwise it holds the lane until an operator acts.
+	OutcomeFailed
+	// OutcomeHeld: set aside in Group by its destination (gathered for a batch file).
+	OutcomeHeld
+	// OutcomeRelease: give the entry back untouched (shutdown), without counting an attempt.
+	OutcomeRelease
+)
+
+// Outcome records one attempt, or the release of a lease.
+type Outcome struct {
+	EntryID       int64
+	Token         int64
+	Kind          OutcomeKind
+	Started       time.Time
+	Finished      time.Time
+	Response      []byte // what the destination answered (the downstream ACK), if anything
+	ResponseCode  string // AA, AE, CA, HTTP 200...
+	Error         string // why it failed
+	Sent          []byte // the bytes delivered, when they differ from the entry's Content
+	NextAttemptAt time.Time
+	MoveOn        bool
+	Group         string
+}
+
+// Attempt is one recorded delivery attempt.
+type Attempt struct {
+	ID           int64
+	EntryID      int64
+	Number       int
+	Started      time.Time
+	Finished     time.Time
+	Outcome      string // SENT, RETRY, FAILED
+	ResponseCode string
+	Response     []byte
+	Error        string
+}
+
+// Event is one thing that happened to a message: the history that the dashboard, metrics and
+// the audit trail read.
+type Event struct {
+	ID        int64
+	MessageID int64
+	EntryID   int64 // 0 for message-level events
+	Time      time.Time
+	Kind      string // received, duplicate, filtered, error, queued, attempt, sent, failed, retried, skipped, reprocessed, viewed
+	Actor     string // "engine", or the operator
+	Detail    string
+}
+
+// Message is a stored message with its entries, attempts and events.
+type Message struct {
+	ID            int64
+	Channel       string
+	ReceivedAt    time.Time
+	Remote        string
+	File          string
+	Raw           []byte // nil when the content was pruned
+	Processed     []byte
+	Meta          Meta
+	Status        MessageStatus
+	Error         string
+	Ack           []byte
+	Size          int
+	SHA256        []byte
+	SameContentAs int64
+	Reprocessed   int64
+	Pruned        bool
+	Entries       []*Entry
+	Attempts      []*Attempt
+	Events        []*Event
+}
+
+// Query selects messages; zero fields do not filter.
+type Query struct {
+	Channel   string
+	Status    MessageStatus
+	Type      string
+	Trigger   string
+	ControlID string
+	PatientID string
+	From, To  time.Time // received in [From, To)
+	// BeforeID pages backwards: only messages with a smaller ID (0 = from the newest).
+	BeforeID int64
+	Limit    int // default 100
+}
+
+// QueueStats describes one destination queue.
+type QueueStats struct {
+	Channel     string
+	Destination string
+	Pending     int // PENDING and SENDING
+	Held        int
+	Errors      int
+	Sent        int
+	Oldest      time.Time // received time of the oldest non-final entry
+	BlockedBy   *Entry    // the head entry holding a strict lane, if any
+}
+
+// Store is the message store. Implementations are safe for concurrent use.
+//
+// Receive is durable when it returns: the messages and entries are committed and synced to
+// stable storage, so that a positive acknowledgement may be sent. Concurrent Receive calls
+// share commits (group commit). An error means nothing of the request was stored; the caller
+// must not acknowledge positively.
+type Store interface {
+	Receive(ctx context.Context, req *ReceiveRequest) ([]Receipt, error)
+	// FileSeen reports whether a FileMark with this key was committed for the channel.
+	FileSeen(ctx context.Context, channel, key string) (bool, error)
+
+	// Claim leases the next due entries of a destination, in queue order (see ClaimRequest).
+	Claim(ctx context.Context, req ClaimRequest) (ClaimResult, error)
+	// Record stores outcomes of claimed entries. The returned slice has one error per outcome
+	// (nil, ErrStaleLease); the error is for the call as a whole.
+	Record(ctx context.Context, outcomes []Outcome) ([]error, error)
+	// Held returns the HELD entries of a destination in a group, in queue order, with content.
+	Held(ctx context.Context, channel, destination, group string) ([]*Entry, error)
+	// ReleaseOwner gives back every lease held by owner (a node starting again after a crash).
+	ReleaseOwner(ctx context.Context, owner string) (int, error)
+
+	// Operator actions, recorded as events with the actor.
+	Retry(ctx context.Context, entryID int64, actor string) error // ERROR or PENDING → due now
+	Skip(ctx context.Context, entryID int64, actor string) error  // non-final → SKIPPED
+	AddEvent(ctx context.Context, ev Event) error
+
+	// Reading.
+	Message(ctx context.Context, id int64) (*Message, error)
+	Messages(ctx context.Context, q Query) ([]*Message, error) // newest first; no content, entries or events
+	Entries(ctx context.Context, channel, destination string, states []EntryState, limit int) ([]*Entry, error)
+	Stats(ctx context.Context) ([]QueueStats, error)
+
+	// Channel state: a small key/value store per channel for scripts.
+	StateGet(ctx context.Context, channel, key string) ([]byte, bool, error)
+	StateSet(ctx context.Context, channel, key string, value []byte) error
+
+	// Prune removes message content (or whole messages, with all) received before cutoff
+	// whose entries are all final, at most batch messages per call; it returns how many it
+	// pruned. Called repeatedly in the background, it never holds the store for long.
+	Prune(ctx context.Context, cutoff time.Time, all bool, batch int) (int, error)
+
+	Close() error
+}
+
+// Codec seals message content on its way into the store and opens it on the way out, so that
+// encryption at rest slots in without touching the engine. Sealed content carries its own key
+// id.
+type Codec interface {
+	Seal(plain []byte) ([]byte, error)
+	Open(sealed []byte) ([]byte, error)
+}
+
+// PlainCodec stores content as it is.
+type PlainCodec struct{}
+
+func (PlainCodec) Seal(b []byte) ([]byte, error) { return b, nil }
+func (PlainCodec) Open(b []byte) ([]byte, error) { return b, nil }
