@@ -196,15 +196,7 @@ func (m *Message) replaceField(i, n int, val []byte, trim bool) {
 
 // indexSeps returns the offsets of fs in b, in a slice of its own.
 func indexSeps(b []byte, fs byte) []int32 {
-	seps := make([]int32, 0, bytes.Count(b, []byte{fs}))
-	for i := 0; ; {
-		j := bytes.IndexByte(b[i:], fs)
-		if j < 0 {
-			return seps
-		}
-		seps = append(seps, int32(i+j))
-		i += j + 1
-	}
+	return appendSeps(make([]int32, 0, bytes.Count(b, []byte{fs})), b, fs)
 }
 
 // nthPart returns part i (from 1) of b split on sep.

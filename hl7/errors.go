@@ -115,3 +115,25 @@ func (e *PathError) Error() string {
 }
 
 func (e *PathError) Unwrap() error { return ErrPath }
+
+// Location returns the path of the problem, for an ERR segment: the segment name and field
+// when known.
+func (e *ParseError) Location() Path {
+	return Path{Segment: e.SegmentName, Field: e.Field, Repetition: e.Repetition, Component: e.Component, SubComp: e.SubComp}
+}
+
+// Code returns the HL7 table 0357 error code that best describes the problem: 100 (segment
+// sequence error) for a missing header or a line that is not a segment, 102 (data type error)
+// for unusable delimiters, 103 (table value not found) for an unknown MSH-18 character set, 207
+// (application internal error) otherwise.
+func (e *ParseError) Code() string {
+	switch {
+	case errors.Is(e.Err, ErrNoHeader), errors.Is(e.Err, ErrSegmentName):
+		return ErrCodeSegmentSequence
+	case errors.Is(e.Err, ErrDelimiters):
+		return ErrCodeDataType
+	case errors.Is(e.Err, ErrCharset):
+		return ErrCodeTableValue
+	}
+	return ErrCodeInternal
+}

@@ -222,14 +222,7 @@ func (m *Message) index(start int, term Terminators, needMSH bool) error {
 			m.segs[len(m.segs)-1].trail = text[lastEnd:pos]
 		}
 		s0 := len(seps)
-		for i := 0; ; {
-			j := bytes.IndexByte(seg[i:], fs)
-			if j < 0 {
-				break
-			}
-			seps = append(seps, int32(i+j))
-			i += j + 1
-		}
+		seps = appendSeps(seps, seg, fs)
 		s := segment{b: seg, seps: seps[s0:len(seps):len(seps)]}
 		if !validName(s.name()) {
 			e := newParseError(text, pos, ErrSegmentName, fmt.Sprintf("%q (a segment starts with three letters or digits and the field separator %q)", clip(seg, 8), fs))
@@ -242,6 +235,35 @@ func (m *Message) index(start int, term Terminators, needMSH bool) error {
 	}
 	m.segs[len(m.segs)-1].trail = text[lastEnd:]
 	return nil
+}
+
+// appendSeps appends the offsets of fs in seg. Fields are mostly short, so it looks a few bytes
+// ahead one at a time (cheaper than a call per field) and hands long runs — a base64
+// document — to the vectorised bytes.IndexByte.
+func appendSeps(seps []int32, seg []byte, fs byte) []int32 {
+	const short = 16
+	for i, n := 0, len(seg); i < n; {
+		end := min(i+short, n)
+		j := i
+		for j < end && seg[j] != fs {
+			j++
+		}
+		if j < end {
+			seps = append(seps, int32(j))
+			i = j + 1
+			continue
+		}
+		if end == n {
+			break
+		}
+		k := bytes.IndexByte(seg[end:], fs)
+		if k < 0 {
+			break
+		}
+		seps = append(seps, int32(end+k))
+		i = end + k + 1
+	}
+	return seps
 }
 
 // segmentEnd returns the end of the segment starting at pos and the start of what follows its

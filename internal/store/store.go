@@ -199,6 +199,9 @@ const (
 	OutcomeHeld
 	// OutcomeRelease: give the entry back untouched (shutdown), without counting an attempt.
 	OutcomeRelease
+	// OutcomeFiltered: the destination's own filter rejected the message at send time; the
+	// entry becomes FILTERED (final) without an attempt.
+	OutcomeFiltered
 )
 
 // Outcome records one attempt, or the release of a lease.
