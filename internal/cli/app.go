@@ -32,6 +32,8 @@ func App(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.AddCommand(
 		newVersionCmd(),
+		newInspectCmd(),
+		newACKCmd(),
 	)
 	return root
 }

@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// run executes the command line in-process and returns its exit status and output.
+func run(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const twoMessages = "MSH|^~\\&|LAB|HOSP|EHR|HOSP|20260101||ORU^R01|C1|P|2.5.1\rPID|1||123^^^H^MR||DOE^JANE\rOBX|1|NM|GLU||5.4\r" +
+	"MSH|^~\\&|LAB|HOSP|EHR|HOSP|20260101||ORU^R01|C2|P|2.5.1|||AL|NE\rPID|1||456^^^H^MR||O\\T\\BRIEN^PAT\r"
+
+func TestInspectPath(t *testing.T) {
+	f := writeFile(t, "two.hl7", twoMessages)
+	code, out, _ := run(t, "", "inspect", "--path", "PID-5.1", f)
+	if code != 0 || out != "DOE\nO&BRIEN\n" {
+		t.Errorf("code %d out %q", code, out)
+	}
+	code, out, _ = run(t, twoMessages, "inspect", "--path", "MSH-10", "-")
+	if code != 0 || out != "C1\nC2\n" {
+		t.Errorf("stdin: code %d out %q", code, out)
+	}
+	code, _, errOut := run(t, "", "inspect", "--path", "PID-", f)
+	if code != 1 || !strings.Contains(errOut, `invalid path "PID-"`) {
+		t.Errorf("bad path: code %d err %q", code, errOut)
+	}
+}
+
+func TestInspectTreeAndJSON(t *testing.T) {
+	f := writeFile(t, "two.hl7", twoMessages)
+	code, out, _ := run(t, "", "inspect", f)
+	for _, want := range []string{"message 1, line 1: ORU^R01", "control ID C2", "PID-5.1", "O&BRIEN", "OBX-5"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("tree lacks %q:\n%s", want, out)
+		}
+	}
+	if code != 0 {
+		t.Errorf("code %d", code)
+	}
+	code, out, _ = run(t, "", "inspect", "--json", f)
+	var got []messageJSON
+	if err := json.Unmarshal([]byte(out), &got); err != nil || code != 0 {
+		t.Fatalf("json: %v %d\n%s", err, code, out)
+	}
+	if len(got) != 2 || got[1].ControlID != "C2" || got[0].Segments[1].Name != "PID" || got[1].Line != 4 {
+		t.Errorf("json = %+v", got)
+	}
+}
+
+func TestInspectBadMessageSaysWhere(t *testing.T) {
+	f := writeFile(t, "bad.hl7", "MSH|^~\\&|A|B|C|D|20260101||ADT^A01|1|P|2.5\rPID|1\rMSH|^~\\&|A|B|C|D|20260101||ADT^A01|2|P|2.5\rPI|bad\r")
+	code, out, errOut := run(t, "", "inspect", "--path", "MSH-10", f)
+	if code != 1 || !strings.Contains(out, "1\n") || !strings.Contains(out, f+":4:1: hl7: line 4 col 1 (byte 92), segment 2: invalid segment name") || !strings.Contains(errOut, "1 message(s) could not be parsed") {
+		t.Errorf("code %d out %q err %q", code, out, errOut)
+	}
+}
+
+func TestACKCommand(t *testing.T) {
+	f := writeFile(t, "two.hl7", twoMessages)
+	code, out, _ := run(t, "", "ack", f)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 4 || !strings.HasPrefix(lines[1], "MSA|AA|C1") || !strings.HasPrefix(lines[3], "MSA|CA|C2") {
+		t.Errorf("code %d out:\n%s", code, out)
+	}
+	if !strings.HasPrefix(lines[0], "MSH|^~\\&|EHR|HOSP|LAB|HOSP|") || !strings.Contains(lines[0], "|ACK^R01^ACK|") {
+		t.Errorf("header %q", lines[0])
+	}
+	code, out, _ = run(t, "", "ack", "--raw", "--code", "ae", "--text", "unknown patient", f)
+	if code != 0 || !strings.Contains(out, "\rMSA|AE|C1|unknown patient\rERR||") || strings.Contains(out, "\n") {
+		t.Errorf("raw AE: %q", out)
+	}
+	code, _, errOut := run(t, "", "ack", "--code", "XX", f)
+	if code != 1 || !strings.Contains(errOut, "--code XX: use AA, AE, AR, CA, CE or CR") {
+		t.Errorf("bad code: %d %q", code, errOut)
+	}
+	// A message that does not parse is answered AR, with the problem in ERR.
+	code, out, _ = run(t, "MSH|^~\\&|A|B|C|D|20260101||ADT^A01|X9|P|2.5\rPI|bad\r", "ack")
+	if code != 0 || !strings.Contains(out, "MSA|AR|X9|message could not be parsed") || !strings.Contains(out, "ERR|||100^Segment sequence error^HL70357|E") {
+		t.Errorf("reject: %q", out)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := run(t, "", "version")
+	if code != 0 || !strings.HasPrefix(out, "courier ") {
+		t.Errorf("%d %q", code, out)
+	}
+}

@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/courier-hl7/courier/hl7"
+)
+
+// inputMessage is one message read from a file or standard input, with where it came from.
+type inputMessage struct {
+	Source string // file name, or "-" for standard input
+	Index  int    // 1-based position in the source
+	Line   int    // 1-based line where the message starts
+	Msg    *hl7.Message
+	Raw    []byte // the bytes of the message, also when it failed to parse
+	Err    error  // the parse error; Msg is nil when set
+	// Envelope marks a problem of the file's structure (batch counts, a misplaced FHS or BTS)
+	// rather than of one message; Raw is nil.
+	Envelope bool
+}
+
+// Where returns "file:line" for the message, or "file:line:col" of a parse error in it.
+func (in inputMessage) Where() string {
+	var pe *hl7.ParseError
+	if errors.As(in.Err, &pe) {
+		return fmt.Sprintf("%s:%d:%d", in.Source, in.Line+pe.Line-1, pe.Column)
+	}
+	return fmt.Sprintf("%s:%d", in.Source, in.Line)
+}
+
+// openInput opens a named file, or standard input for "-" or no name.
+func openInput(name string, stdin io.Reader) (io.ReadCloser, string, error) {
+	if name == "" || name == "-" {
+		return io.NopCloser(stdin), "-", nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, name, err
+	}
+	return f, name, nil
+}
+
+// readMessages streams every message of the named inputs (files with one or many messages,
+// batches with FHS/BHS envelopes) to fn. A message that fails to parse is passed with its
+// error; reading goes on. An error reading a file, or from fn, stops.
+func readMessages(names []string, stdin io.Reader, fn func(inputMessage) error) error {
+	if len(names) == 0 {
+		names = []string{"-"}
+	}
+	for _, name := range names {
+		rc, src, err := openInput(name, stdin)
+		if err != nil {
+			return err
+		}
+		err = readFrom(rc, src, fn)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readFrom(r io.Reader, src string, fn func(inputMessage) error) error {
+	rd := hl7.NewReader(r)
+	for i := 1; ; i++ {
+		m, err := rd.Next()
+		if err == io.EOF {
+			return nil
+		}
+		in := inputMessage{Source: src, Index: i, Line: rd.Line(), Msg: m, Err: err}
+		if m != nil {
+			in.Raw = m.Bytes()
+		}
+		if err != nil {
+			var pe *hl7.ParseError
+			if !errors.As(err, &pe) {
+				return fmt.Errorf("%s: %w", src, err)
+			}
+			in.Raw = rd.Raw()
+			in.Envelope = in.Raw == nil && !errors.Is(err, hl7.ErrTooLarge)
+			in.Line = 1
+			if in.Envelope {
+				i--
+			}
+		}
+		if err := fn(in); err != nil {
+			return err
+		}
+	}
+}
