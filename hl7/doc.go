@@ -20,5 +20,11 @@
 // decoded when a value is read with String, and encoded when a value is written with Set. Raw
 // returns the bytes as they are in the message.
 //
+// Typed views read data types over the same bytes: v.XPN().FamilyName(), v.CX().ID(),
+// v.CWE().Identifier(), v.Time() for TS/DTM with the sender's precision kept, v.Number() for NM.
+//
+// Files with many messages, and FHS/BHS batches, are read with ParseFile, or streamed with
+// NewReader in constant memory. Acknowledgements are built with Message.ACK.
+//
 // A Message is safe for concurrent readers. Writers need exclusive access.
 package hl7

@@ -25,6 +25,9 @@ var (
 	ErrCharset = errors.New("unsupported character set")
 	// ErrBatch means a batch or file envelope is malformed or its counts do not match.
 	ErrBatch = errors.New("invalid batch")
+	// ErrDataType means a value is not well formed for its data type (a DTM with month 13, an
+	// NM with letters); the error is a *DataTypeError.
+	ErrDataType = errors.New("invalid value for its data type")
 )
 
 // ParseError reports where in the input a problem was found. Positions are 1-based; a zero
