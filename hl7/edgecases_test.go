@@ -163,8 +163,9 @@ func TestRow03SegmentTerminators(t *testing.T) {
 			gets: []getCase{{"NTE-3", "line one\nline two", true}}},
 		{name: "no final terminator", in: "MSH|^~\\&|A\rPID|1", names: "MSH PID"},
 		{name: "any: mixed ends", term: TerminatorsAny, in: "MSH|^~\\&|A\rPID|1\nPV1|1\r\nOBX|1\r", names: "MSH PID PV1 OBX"},
-		{name: "CR only: CRLF is an error", term: TerminatorsCR, in: "MSH|^~\\&|A\r\nPID|1\r",
-			err: `hl7: line 2 col 1 (byte 11), segment 2: invalid segment name: "\nPID|1" (a segment starts with three letters or digits and the field separator '|')`},
+		{name: "CR only: LF is text", term: TerminatorsCR, in: "MSH|^~\\&|A\nPID|1\r", names: "MSH",
+			gets: []getCase{{"MSH-3", "A\nPID", true}, {"MSH-4", "1", true}}},
+		{name: "CR only: a blank LF after CR is not a segment", term: TerminatorsCR, in: "MSH|^~\\&|A\r\nPID|1\r", names: "MSH PID"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -480,5 +481,18 @@ func TestRow23MessagesGluedTogether(t *testing.T) {
 	m := mustParse(t, "MSH|^~\\&|A||||||ADT^A01|1|P|2.5\rPID|1\rMSH|^~\\&|A||||||ADT^A01|2|P|2.5\rPID|2\r")
 	if m.Count("MSH") != 2 || m.ControlID() != "1" {
 		t.Errorf("MSH count %d, control ID %q", m.Count("MSH"), m.ControlID())
+	}
+}
+
+func TestRow04BlankBytesAtSegmentStart(t *testing.T) {
+	for _, in := range []string{
+		"MSH|^~\\&|A\r\n\nPID|1\r",
+		"MSH|^~\\&|A\r  PID|1\r",
+		"MSH|^~\\&|A\r\x00PID|1\r",
+	} {
+		m := mustParse(t, in)
+		if got := segNames(m); got != "MSH PID" || m.Get("PID-1") != "1" {
+			t.Errorf("%q: segments %q", in, got)
+		}
 	}
 }

@@ -210,6 +210,11 @@ func (m *Message) index(start int, term Terminators, needMSH bool) error {
 	m.segs = make([]segment, 0, bytes.Count(rest, []byte{nl})+1)
 	pos, lastEnd := start, -1
 	for pos < len(text) {
+		// Blank bytes at the start of a line (an LF after a CR LF pair, spaces) belong to the
+		// trail of the segment before: a segment starts with its name.
+		if pos = skipBlank(text, pos); pos == len(text) {
+			break
+		}
 		end, next := segmentEnd(text, pos, term, lfOnly)
 		seg := text[pos:end]
 		if isBlank(seg) {
