@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/courier-hl7/courier/internal/cli"
+	_ "github.com/courier-hl7/courier/internal/connector/all" // every connector
 )
 
 func main() {

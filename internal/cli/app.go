@@ -34,6 +34,9 @@ func App(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newVersionCmd(),
 		newInspectCmd(),
 		newACKCmd(),
+		newServeCmd(),
+		newLintCmd(),
+		newSchemaCmd(),
 	)
 	return root
 }

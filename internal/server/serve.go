@@ -1,0 +1,285 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/courier-hl7/courier/internal/connector"
+	"github.com/courier-hl7/courier/internal/engine"
+	"github.com/courier-hl7/courier/internal/store"
+	"github.com/courier-hl7/courier/internal/store/sqlite"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// RunOptions configure Run.
+type RunOptions struct {
+	File   string         // courier.yaml; empty runs the embedded default
+	Env    *connector.Env // default connector.Global()
+	Out    io.Writer      // where the start-up summary is printed (default os.Stdout)
+	Logs   io.Writer      // where logs go (default os.Stderr)
+	Reload <-chan struct{} // each value reloads the configuration; nil: SIGHUP does
+	// Started, when set, receives the running engine once every channel has been started.
+	Started func(*engine.Engine)
+}
+
+// Run runs Courier until ctx is done (SIGTERM, SIGINT), then shuts down in order within the
+// configured shutdown timeout: sources stop, messages in flight are stored and answered,
+// sends in flight finish and are recorded, the store is closed last.
+func Run(ctx context.Context, o RunOptions) error {
+	if o.Env == nil {
+		o.Env = connector.Global()
+	}
+	if o.Out == nil {
+		o.Out = os.Stdout
+	}
+	if o.Logs == nil {
+		o.Logs = os.Stderr
+	}
+	var eng *engine.Engine
+	lookup := func(name string) (connector.Receiver, bool) {
+		if eng == nil {
+			return nil, false
+		}
+		return eng.Receiver(name)
+	}
+	plan, err := Load(LoadOptions{File: o.File, Env: o.Env, Receiver: lookup, Logs: o.Logs})
+	if err != nil {
+		return err
+	}
+	s, log := plan.Settings, plan.Logger
+	if err := os.MkdirAll(s.DataDir, 0o750); err != nil {
+		closePlan(plan)
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	st, err := openStore(ctx, s, log)
+	if err != nil {
+		closePlan(plan)
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	eng, err = engine.New(engine.Options{Store: st, NodeID: s.NodeID, Logger: log, Registerer: reg})
+	if err != nil {
+		closePlan(plan)
+		st.Close()
+		return err
+	}
+	for _, c := range plan.Channels {
+		if err := eng.Add(c); err != nil {
+			st.Close()
+			return err
+		}
+	}
+	var metricsSrv *http.Server
+	if s.MetricsListen != "" {
+		if metricsSrv, err = serveMetrics(s.MetricsListen, reg, log); err != nil {
+			st.Close()
+			return err
+		}
+	}
+	if err := eng.Start(ctx); err != nil {
+		// One channel failing to start does not stop the others; it is reported.
+		log.Error("some channels did not start", "err", err)
+	}
+	printSummary(o.Out, plan, eng, metricsSrv)
+	if o.Started != nil {
+		o.Started(eng)
+	}
+	stopRetention := startRetention(st, s, log)
+
+	reload := o.Reload
+	if reload == nil {
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		r := make(chan struct{})
+		go func() {
+			for range hup {
+				r <- struct{}{}
+			}
+		}()
+		reload = r
+	}
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			done = true
+		case <-reload:
+			doReload(ctx, eng, o, lookup, log)
+		}
+	}
+
+	log.Info("shutting down", "timeout", s.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), s.ShutdownTimeout)
+	defer cancel()
+	stopRetention()
+	err = eng.Stop(sctx)
+	if metricsSrv != nil {
+		_ = metricsSrv.Shutdown(sctx)
+	}
+	if cerr := st.Close(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("close store: %w", cerr))
+	}
+	if err != nil {
+		log.Error("shutdown", "err", err)
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// doReload reads the configuration again and restarts the channels whose configuration
+// changed. A configuration with errors is refused and everything keeps running.
+func doReload(ctx context.Context, eng *engine.Engine, o RunOptions, lookup func(string) (connector.Receiver, bool), log *slog.Logger) {
+	plan, err := Load(LoadOptions{File: o.File, Env: o.Env, Receiver: lookup, Logs: o.Logs})
+	if err != nil {
+		log.Error("reload refused: the configuration has errors; the running configuration stays", "err", err)
+		return
+	}
+	changed, err := eng.Reload(ctx, plan.Channels)
+	if err != nil {
+		log.Error("reload", "err", err)
+	}
+	// Channels that did not change keep running with their own connectors; the ones just
+	// built for them are not needed.
+	for _, c := range plan.Channels {
+		if !slices.Contains(changed, c.Name) {
+			for _, d := range c.Destinations {
+				_ = d.Dest.Close(ctx)
+			}
+		}
+	}
+	log.Info("configuration reloaded", "restarted", strings.Join(changed, ","))
+}
+
+func openStore(ctx context.Context, s Settings, log *slog.Logger) (store.Store, error) {
+	switch s.StoreDriver {
+	case "sqlite", "":
+		st, err := sqlite.Open(ctx, s.StorePath, sqlite.Options{Logger: log.With("component", "store")})
+		if err != nil {
+			return nil, fmt.Errorf("open store %s: %w", s.StorePath, err)
+		}
+		return st, nil
+	}
+	return nil, fmt.Errorf("unknown store driver %q", s.StoreDriver)
+}
+
+func newLogger(w io.Writer, s Settings) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: s.LogLevel}
+	if s.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func serveMetrics(addr string, reg *prometheus.Registry, log *slog.Logger) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics listener: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, Addr: ln.Addr().String()}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics server", "err", err)
+		}
+	}()
+	return srv, nil
+}
+
+// startRetention prunes old content and messages in the background, a small batch at a time
+// so that receiving never waits long.
+func startRetention(st store.Store, s Settings, log *slog.Logger) func() {
+	if s.PruneContent <= 0 && s.DeleteAfter <= 0 {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			for _, job := range []struct {
+				age time.Duration
+				all bool
+			}{{s.DeleteAfter, true}, {s.PruneContent, false}} {
+				if job.age <= 0 {
+					continue
+				}
+				total := 0
+				for ctx.Err() == nil {
+					n, err := st.Prune(ctx, time.Now().Add(-job.age), job.all, 500)
+					if err != nil {
+						log.Error("retention", "err", err)
+						break
+					}
+					total += n
+					if n < 500 {
+						break
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+				if total > 0 {
+					log.Info("retention", "pruned", total, "deleted", job.all)
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// printSummary tells the operator where things are.
+func printSummary(w io.Writer, p *Plan, eng *engine.Engine, metrics *http.Server) {
+	src := "the embedded default configuration"
+	if p.File != "" {
+		src = p.File
+	}
+	fmt.Fprintf(w, "Courier is running (%s).\n", src)
+	fmt.Fprintf(w, "  store:    %s (%s)\n", p.Settings.StorePath, p.Settings.StoreDriver)
+	for _, c := range p.Channels {
+		state := ""
+		for _, cs := range eng.Status() {
+			if cs.Name == c.Name {
+				state = string(cs.State)
+				if cs.Error != "" {
+					state += ": " + cs.Error
+				}
+			}
+		}
+		line := fmt.Sprintf("  channel:  %s [%s]", c.Name, state)
+		if d, ok := c.Source.(fmt.Stringer); ok {
+			line += " ← " + d.String()
+		}
+		for _, d := range c.Destinations {
+			line += " → " + d.Name
+		}
+		fmt.Fprintln(w, line)
+	}
+	for _, d := range p.Disabled {
+		fmt.Fprintf(w, "  channel:  %s [disabled]\n", d)
+	}
+	if metrics != nil {
+		fmt.Fprintf(w, "  metrics:  http://%s/metrics\n", metrics.Addr)
+	}
+	fmt.Fprintln(w, "Stop with Ctrl-C (SIGTERM); reload the configuration with SIGHUP.")
+}
