@@ -49,8 +49,8 @@ type Plan struct {
 
 // LoadOptions say where a configuration comes from and what it may use.
 type LoadOptions struct {
-	File   string // courier.yaml; empty means the embedded default
-	Env *connector.Env
+	File string // courier.yaml; empty means the embedded default
+	Env  *connector.Env
 	// Logs is where the logger built from the configuration writes (nil: nowhere).
 	Logs io.Writer
 	// Receiver finds channels at run time, for channel destinations.

@@ -26,10 +26,10 @@ import (
 
 // RunOptions configure Run.
 type RunOptions struct {
-	File   string         // courier.yaml; empty runs the embedded default
-	Env    *connector.Env // default connector.Global()
-	Out    io.Writer      // where the start-up summary is printed (default os.Stdout)
-	Logs   io.Writer      // where logs go (default os.Stderr)
+	File   string          // courier.yaml; empty runs the embedded default
+	Env    *connector.Env  // default connector.Global()
+	Out    io.Writer       // where the start-up summary is printed (default os.Stdout)
+	Logs   io.Writer       // where logs go (default os.Stderr)
 	Reload <-chan struct{} // each value reloads the configuration; nil: SIGHUP does
 	// Started, when set, receives the running engine once every channel has been started.
 	Started func(*engine.Engine)
