@@ -1,0 +1,43 @@
+package fhir
+
+import "github.com/courier-hl7/courier/hl7"
+
+// event maps EVN (EVN[Provenance]); when EVN-5 names no operator, the sending organization
+// stands in as the agent (MSH[Provenance-Operator]).
+func (cv *conv) event(evn hl7.Segment) {
+	p := &Provenance{base: base{Type: "Provenance"}, Target: []Reference{*cv.headerRef}}
+	p.Recorded = cv.instant(field(evn, 2))
+	if p.Recorded == "" {
+		p.Recorded = cv.instant(field(cv.m.Segment(0), 7))
+	}
+	if p.Recorded == "" {
+		return // Provenance.recorded is required
+	}
+	if e := cv.msgHeader.EventCoding; e != nil && e.Display != "" {
+		p.Activity = &CodeableConcept{Coding: []Coding{{Display: "event - :" + e.Display}}}
+	}
+	reason := field(evn, 4)
+	if cv.comp(reason, 1) == "U" {
+		p.Reason = []CodeableConcept{{Extension: []Extension{{URL: extDataAbsent, ValueCode: "unknown"}}}}
+	} else if cc := cv.concept(reason, vocabEventReason); cc != nil {
+		p.Reason = []CodeableConcept{*cc}
+	}
+	for _, op := range reps(evn, 5) {
+		if r := cv.practitioner(op); r != nil {
+			p.Agent = append(p.Agent, ProvenanceAgent{Who: r})
+		}
+	}
+	if len(p.Agent) == 0 {
+		who := cv.msgHeader.Responsible
+		if who == nil {
+			who = cv.sender
+		}
+		if who == nil {
+			return // Provenance.agent is required
+		}
+		p.Agent = []ProvenanceAgent{{Who: who}}
+	}
+	p.OccurredDateTime = cv.dateTime(field(evn, 6))
+	p.Location = cv.locationHD(field(evn, 7))
+	cv.add(p, &p.base, cv.ctrl+"/evn")
+}

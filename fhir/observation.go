@@ -1,0 +1,370 @@
+package fhir
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"strconv"
+	"strings"
+
+	"github.com/courier-hl7/courier/hl7"
+)
+
+const (
+	extSubID           = "http://hl7.org/fhir/StructureDefinition/observation-v2-subid"
+	extAbnormalTest    = "http://hl7.org/fhir/StructureDefinition/observation-nature-of-abnormal-test"
+	extAnalysisTime    = "http://hl7.org/fhir/StructureDefinition/observation-analysis-date-time"
+	extValueAttachment = "http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.valueAttachment"
+	extObsSpecimen     = "http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.specimen"
+)
+
+// observation maps OBX (OBX[Observation]; OBX[Observation-Component] when OBX-5 repeats)
+// under key, the business key of its group, and returns the Observation.
+func (cv *conv) observation(obx hl7.Segment, key string) *Observation {
+	ob := &Observation{base: base{Type: "Observation"}, Subject: cv.patientRef, Encounter: cv.encRef}
+	ob.Code = cv.concept(field(obx, 3), nil)
+	if ob.Code == nil {
+		ob.Code = &CodeableConcept{Extension: []Extension{{URL: extDataAbsent, ValueCode: "unknown"}}}
+	}
+	if s := cv.text(field(obx, 4)); s != "" {
+		ob.Extension = append(ob.Extension, Extension{URL: extSubID, ValueString: s})
+	}
+	vt := strings.ToUpper(code(cv.text(field(obx, 2))))
+	vals := repList(obx, 5)
+	units := field(obx, 6)
+	if len(vals) > 1 && vt != "NA" {
+		// Repeated values: one component each, with the observation's code.
+		for _, v := range vals {
+			c := ObservationComponent{Code: ob.Code}
+			var x obsValue
+			cv.value(&x, vt, v, units)
+			c.ValueQuantity, c.ValueCodeableConcept, c.ValueString = x.quantity, x.concept, x.str
+			c.ValueRange, c.ValueRatio, c.ValueTime, c.ValueDateTime, c.ValuePeriod = x.rng, x.ratio, x.time, x.dateTime, x.period
+			if x.set() {
+				ob.Component = append(ob.Component, c)
+			}
+		}
+	} else if len(vals) == 1 {
+		var x obsValue
+		cv.value(&x, vt, vals[0], units)
+		ob.ValueQuantity, ob.ValueCodeableConcept, ob.ValueString = x.quantity, x.concept, x.str
+		ob.ValueRange, ob.ValueRatio, ob.ValueTime, ob.ValueDateTime, ob.ValuePeriod = x.rng, x.ratio, x.time, x.dateTime, x.period
+		if x.attachment != nil {
+			ob.Extension = append(ob.Extension, Extension{URL: extValueAttachment, ValueAttachment: x.attachment})
+		}
+	}
+	if s := cv.text(field(obx, 7)); s != "" {
+		ob.ReferenceRange = []ReferenceRange{{Text: s}}
+	}
+	for _, r := range reps(obx, 8) {
+		if cc := cv.concept(r, vocabInterpretation); cc != nil {
+			ob.Interpretation = append(ob.Interpretation, *cc)
+		}
+	}
+	for _, r := range reps(obx, 10) {
+		if cc := cv.concept1(cv.comp(r, 1), "0080", vocabAbnormalTesting); cc != nil {
+			ob.Extension = append(ob.Extension, Extension{URL: extAbnormalTest, ValueCodeableConcept: cc})
+		}
+	}
+	st := code(cv.text(field(obx, 11)))
+	ob.Status = vocabObsStatus.code(st, "")
+	switch st {
+	case "N":
+		ob.DataAbsentReason = &CodeableConcept{Coding: []Coding{{System: sysDataAbsent, Code: "not-asked"}}}
+	case "X":
+		ob.StatusExt = &Element{Extension: []Extension{{URL: extAlternateCodes, ValueCodeableConcept: &CodeableConcept{Coding: []Coding{{System: sysV2 + "0085", Code: "X"}}}}}}
+	}
+	if ob.Status == "" {
+		ob.Status = "unknown"
+	}
+	ob.EffectiveDateTime = cv.dateTime(field(obx, 14))
+	if ref := cv.organizationCWE(field(obx, 15)); ref != nil {
+		ob.Performer = append(ob.Performer, *ref)
+	}
+	for _, r := range reps(obx, 16) {
+		if ref := cv.practitioner(r); ref != nil {
+			ob.Performer = append(ob.Performer, *ref)
+		}
+	}
+	ob.Method = cv.concept(field(obx, 17), nil)
+	if dt := cv.dateTime(field(obx, 19)); dt != "" {
+		ob.Extension = append(ob.Extension, Extension{URL: extAnalysisTime, ValueDateTime: dt})
+	}
+	ob.BodySite = cv.concept(field(obx, 20), nil)
+	if id := cv.identifierEI(field(obx, 21)); id != nil {
+		id.Type = fixedType("FILL")
+		ob.Identifier = append(ob.Identifier, *id)
+	}
+	// OBX-23..25: the performing organization, with its address, and its medical director.
+	if o := cv.newOrgXON(field(obx, 23)); o != nil {
+		if a := cv.address(field(obx, 24)); a != nil {
+			o.Address = append(o.Address, *a)
+		}
+		r, _ := cv.add(o, &o.base, orgKey(o))
+		ob.Performer = append(ob.Performer, *cv.ref(r))
+	}
+	for _, r := range reps(obx, 25) {
+		if ref := cv.practitioner(r); ref != nil {
+			ob.Performer = append(ob.Performer, *ref)
+		}
+	}
+	if c := code(cv.text(field(obx, 29))); c != "" {
+		ob.Category = append(ob.Category, CodeableConcept{Coding: []Coding{{System: sysV2 + "0936", Code: c}}})
+	}
+	r, _ := cv.add(ob, &ob.base, key)
+	return r.(*Observation)
+}
+
+// obsValue is one value of OBX-5, in the FHIR type OBX-2 selects.
+type obsValue struct {
+	quantity   *Quantity
+	concept    *CodeableConcept
+	str        string
+	rng        *Range
+	ratio      *Ratio
+	time       string
+	dateTime   string
+	period     *Period
+	attachment *Attachment
+}
+
+func (x *obsValue) set() bool {
+	return x.quantity != nil || x.concept != nil || x.str != "" || x.rng != nil || x.ratio != nil || x.time != "" || x.dateTime != "" || x.period != nil
+}
+
+// value maps one repetition of OBX-5 by its type OBX-2, as the OBX-5 rows of OBX[Observation]
+// say: NM as a Quantity with OBX-6 units, ST/TX/FT as a string, CWE/CE/CNE/IS as a
+// CodeableConcept, SN as a Quantity, Range or Ratio, DT/DTM/TS as a dateTime, TM as a time,
+// DR as a Period, NR as a Range, ED and RP as an Attachment. A value that does not read as
+// its type becomes a string, so that no data is lost.
+func (cv *conv) value(x *obsValue, vt string, v hl7.Value, units hl7.Value) {
+	switch vt {
+	case "NM":
+		if d, ok := decimal(cv.text(v)); ok {
+			x.quantity = &Quantity{Value: d}
+			cv.unit(x.quantity, units)
+			return
+		}
+	case "ST", "TX", "FT":
+		x.str = cv.fullText(v)
+		return
+	case "CWE", "CE", "CNE", "CF", "IS", "ID":
+		if vt == "IS" || vt == "ID" {
+			x.concept = cv.concept1(cv.text(v), "", &conceptMap{})
+		} else {
+			x.concept = cv.concept(v, nil)
+		}
+		if x.concept != nil {
+			return
+		}
+	case "SN":
+		if cv.structuredNumeric(x, v, units) {
+			return
+		}
+	case "DT", "DTM", "TS":
+		if dt := cv.dateTime(v.Comp(1)); dt != "" {
+			x.dateTime = dt
+			return
+		}
+	case "TM":
+		if t := timeOfDay(strings.SplitN(strings.SplitN(cv.text(v), "+", 2)[0], "-", 2)[0]); t != "" {
+			x.time = t
+			return
+		}
+	case "DR":
+		if p := cv.periodDRSub(v.Comp(1)); p != nil || cv.periodOf(v.Comp(1), v.Comp(2)) != nil {
+			x.period = cv.periodOf(v.Comp(1), v.Comp(2))
+			if x.period != nil {
+				return
+			}
+		}
+	case "NR":
+		lo, okL := decimal(cv.comp(v, 1))
+		hi, okH := decimal(cv.comp(v, 2))
+		if okL || okH {
+			x.rng = &Range{}
+			if okL {
+				x.rng.Low = &Quantity{Value: lo}
+			}
+			if okH {
+				x.rng.High = &Quantity{Value: hi}
+			}
+			return
+		}
+	case "VR":
+		x.str = strings.Trim(cv.comp(v, 1)+"-"+cv.comp(v, 2), "-")
+		return
+	case "ED":
+		if a := cv.attachmentED(v); a != nil {
+			x.attachment = a
+			return
+		}
+	case "RP":
+		if u := cv.comp(v, 1); u != "" {
+			x.attachment = &Attachment{URL: u}
+			if t := cv.comp(v, 3); t != "" {
+				x.attachment.ContentType = mimeOf(t, cv.comp(v, 4))
+			}
+			return
+		}
+	}
+	x.str = cv.fullText(v)
+}
+
+// fullText returns a repetition as text with its components joined by spaces: a string
+// value whose sender used components is kept whole.
+func (cv *conv) fullText(v hl7.Value) string {
+	if v.IsLeaf() {
+		return cv.text(v)
+	}
+	var parts []string
+	for _, c := range v.Comps() {
+		if s := strings.TrimSpace(c.String()); s != "" && !c.IsNull() {
+			if !c.IsLeaf() {
+				s = strings.TrimSpace(c.Sub(1).String())
+			}
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// structuredNumeric maps an SN (SN[Quantity], SN[Range], SN[Ratio]): comparator, numbers
+// and separator; "<>" and other forms FHIR cannot hold become a string.
+func (cv *conv) structuredNumeric(x *obsValue, v hl7.Value, units hl7.Value) bool {
+	cmp, n1, sep, n2 := cv.comp(v, 1), cv.comp(v, 2), cv.comp(v, 3), cv.comp(v, 4)
+	orig := strings.Join(appendNonEmpty(nil, cmp, n1, sep, n2), " ")
+	if cmp == "<>" || sep == "+" {
+		x.str = strings.Join(appendNonEmpty(nil, orig, cv.comp(units, 1)), " ")
+		return x.str != ""
+	}
+	d1, ok1 := decimal(n1)
+	d2, ok2 := decimal(n2)
+	switch sep {
+	case "":
+		if !ok1 || n2 != "" {
+			return false
+		}
+		q := &Quantity{Value: d1}
+		switch cmp {
+		case "", "=":
+		case "<", "<=", ">=", ">":
+			q.Comparator = cmp
+		default:
+			return false
+		}
+		cv.unit(q, units)
+		x.quantity = q
+	case "-":
+		if !ok1 || !ok2 || cmp != "" && cmp != "=" {
+			return false
+		}
+		lo, hi := &Quantity{Value: d1}, &Quantity{Value: d2}
+		cv.unit(lo, units)
+		cv.unit(hi, units)
+		x.rng = &Range{Low: lo, High: hi, Extension: []Extension{{URL: extOriginalText, ValueString: orig}}}
+	case ":", "/":
+		if !ok1 || !ok2 {
+			return false
+		}
+		num, den := &Quantity{Value: d1}, &Quantity{Value: d2}
+		switch cmp {
+		case "", "=":
+		case "<", "<=", ">=", ">":
+			num.Comparator = cmp
+		default:
+			return false
+		}
+		x.ratio = &Ratio{Numerator: num, Denominator: den, Extension: []Extension{{URL: extOriginalText, ValueString: orig}}}
+	default:
+		return false
+	}
+	return true
+}
+
+// attachmentED maps an ED (ED[Attachment]): the type of data, the encoding and the data,
+// decoded from hexadecimal when ED.4 is "Hex" and re-encoded as base64.
+func (cv *conv) attachmentED(v hl7.Value) *Attachment {
+	data := cv.text(v.Comp(5))
+	if data == "" {
+		return nil
+	}
+	a := &Attachment{}
+	a.ContentType = mimeOf(cv.comp(v, 2), cv.comp(v, 3))
+	switch strings.ToUpper(cv.comp(v, 4)) {
+	case "BASE64":
+		clean := strings.Map(func(r rune) rune {
+			if r == ' ' || r == '\n' || r == '\r' || r == '\t' {
+				return -1
+			}
+			return r
+		}, data)
+		if _, err := base64.StdEncoding.DecodeString(clean); err != nil {
+			return nil
+		}
+		a.Data = clean
+	case "HEX":
+		b, err := hex.DecodeString(data)
+		if err != nil {
+			return nil
+		}
+		a.Data = base64.StdEncoding.EncodeToString(b)
+	default:
+		a.Data = base64.StdEncoding.EncodeToString([]byte(data))
+	}
+	if a.ContentType == "" {
+		if t := cv.comp(v, 2); t != "" {
+			a.Extension = []Extension{{URL: extAlternateCodes, ValueCodeableConcept: &CodeableConcept{Coding: []Coding{{System: sysV2 + "0191", Code: code(t)}}}}}
+		}
+	}
+	return a
+}
+
+// mimeOf builds a MIME type from a v2 type of data (ED.2, table 0191) and subtype (ED.3,
+// table 0291), which v2 senders use for MIME types; it returns "" when they do not make one.
+func mimeOf(typ, subtype string) string {
+	t := strings.ToLower(code(typ))
+	st := strings.ToLower(code(subtype))
+	switch t {
+	case "ap", "application":
+		t = "application"
+	case "tx", "text":
+		t = "text"
+	case "im", "image":
+		t = "image"
+	case "au", "audio":
+		t = "audio"
+	case "video", "multipart":
+	default:
+		if strings.Contains(st, "/") {
+			return st
+		}
+		return ""
+	}
+	switch st {
+	case "":
+		if t == "text" {
+			return "text/plain"
+		}
+		return ""
+	case "octet-stream", "pdf", "rtf", "xml", "html", "plain", "jpeg", "png", "gif", "tiff", "dicom":
+	default:
+		if strings.ContainsAny(st, " /") {
+			return ""
+		}
+	}
+	return t + "/" + st
+}
+
+// obxKey is the business key of an observation: its group's key, the position of the OBX in
+// the group, its code and sub-ID.
+func (cv *conv) obxKey(group string, n int, obx hl7.Segment) string {
+	b := make([]byte, 0, len(group)+64)
+	b = append(b, group...)
+	b = append(b, "/obx/"...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	b = append(b, '/')
+	b = append(b, cv.comp(field(obx, 3), 1)...)
+	b = append(b, '/')
+	b = append(b, cv.text(field(obx, 4))...)
+	return string(b)
+}

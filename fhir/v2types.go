@@ -1,0 +1,564 @@
+package fhir
+
+import (
+	"strings"
+
+	"github.com/courier-hl7/courier/hl7"
+)
+
+// Code systems and extension URLs that the guide's mappings name.
+const (
+	sysV2           = "http://terminology.hl7.org/CodeSystem/v2-"
+	sysV20203       = sysV2 + "0203"
+	sysParticipType = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+	sysUCUM         = "http://unitsofmeasure.org"
+	sysRFC3986      = "urn:ietf:rfc:3986"
+	sysLocationType = "http://terminology.hl7.org/CodeSystem/location-physical-type"
+	sysDataAbsent   = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+
+	extDataAbsent       = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+	extCheckDigit       = "http://hl7.org/fhir/StructureDefinition/identifier-checkDigit"
+	extCheckDigitScheme = "http://hl7.org/fhir/StructureDefinition/namingsystem-checkDigit"
+	extOwnPrefix        = "http://hl7.org/fhir/StructureDefinition/humanname-own-prefix"
+	extOwnName          = "http://hl7.org/fhir/StructureDefinition/humanname-own-name"
+	extPartnerPrefix    = "http://hl7.org/fhir/StructureDefinition/humanname-partner-prefix"
+	extPartnerName      = "http://hl7.org/fhir/StructureDefinition/humanname-partner-name"
+	extAssemblyOrder    = "http://hl7.org/fhir/StructureDefinition/humanname-assembly-order"
+	extADUse            = "http://hl7.org/fhir/StructureDefinition/iso21090-AD-use"
+	extCensusTract      = "http://hl7.org/fhir/StructureDefinition/iso21090-ADXP-censusTract"
+	extCountry          = "http://hl7.org/fhir/StructureDefinition/contactpoint-country"
+	extArea             = "http://hl7.org/fhir/StructureDefinition/contactpoint-area"
+	extLocal            = "http://hl7.org/fhir/StructureDefinition/contactpoint-local"
+	extPhoneExt         = "http://hl7.org/fhir/StructureDefinition/contactpoint-extension"
+	extOriginalText     = "http://hl7.org/fhir/StructureDefinition/originalText"
+	extAlternateCodes   = "http://hl7.org/fhir/StructureDefinition/alternate-codes"
+)
+
+// absent returns the data-absent-reason extension with code "unknown", which marks a
+// required element the message does not give.
+func absent() *Element {
+	return &Element{Extension: []Extension{{URL: extDataAbsent, ValueCode: "unknown"}}}
+}
+
+// --- identifiers and assigning authorities ---
+
+// authority resolves an assigning authority (an HD: namespace ID, universal ID, universal
+// ID type) to an identifier system: the channel's map first (by namespace, then universal
+// ID), then urn:oid: or urn:uuid: for ISO and UUID universal IDs, else none. The guide maps
+// HD.1 itself to the system (HD[uri]); a namespace such as "MRN" is not a URI, so that row
+// is honoured only through Options.IdentifierSystems.
+func (cv *conv) authority(ns, uid, typ string) string {
+	if s, ok := cv.c.idSystems[ns]; ok && ns != "" {
+		return s
+	}
+	if s, ok := cv.c.idSystems[uid]; ok && uid != "" {
+		return s
+	}
+	if uid == "" {
+		return ""
+	}
+	switch strings.ToUpper(typ) {
+	case "ISO":
+		if isOID(uid) {
+			return "urn:oid:" + uid
+		}
+	case "UUID":
+		if u := strings.ToLower(uid); isUUID(u) {
+			return "urn:uuid:" + u
+		}
+	}
+	return ""
+}
+
+func isOID(s string) bool {
+	if s == "" || s[0] < '0' || s[0] > '2' {
+		return false
+	}
+	for _, p := range strings.Split(s, ".") {
+		if p == "" || !digits(p) || len(p) > 1 && p[0] == '0' {
+			return false
+		}
+	}
+	return strings.Contains(s, ".")
+}
+
+func isUUID(s string) bool {
+	_, err := parseUUID(s)
+	return err == nil && strings.ToLower(s) == s
+}
+
+// hdOrganization maps an HD to an Organization (HD[Organization]) and returns a reference
+// to it, or nil when the HD is empty.
+func (cv *conv) hdOrganization(ns, uid, typ string) *Reference {
+	if ns == "" && uid == "" {
+		return nil
+	}
+	o := &Organization{base: base{Type: "Organization"}}
+	if ns != "" {
+		o.Identifier = append(o.Identifier, Identifier{Value: ns})
+	}
+	if uid != "" {
+		id := Identifier{Value: uid, Type: cv.concept1(typ, "", vocabUniversalIDType)}
+		switch strings.ToUpper(typ) {
+		case "ISO":
+			if isOID(uid) {
+				id.System, id.Value = sysRFC3986, "urn:oid:"+uid
+			}
+		case "UUID":
+			if u := strings.ToLower(uid); isUUID(u) {
+				id.System, id.Value = sysRFC3986, "urn:uuid:"+u
+			}
+		}
+		o.Identifier = append(o.Identifier, id)
+	}
+	r, _ := cv.add(o, &o.base, "hd|"+ns+"|"+uid)
+	return cv.ref(r)
+}
+
+// hd reads the components of an HD at v (a field or component whose parts are split by
+// sub) and returns namespace ID, universal ID and universal ID type.
+func (cv *conv) hdComps(v hl7.Value) (string, string, string) {
+	return cv.comp(v, 1), cv.comp(v, 2), cv.comp(v, 3)
+}
+
+func (cv *conv) hdSubs(v hl7.Value, i int) (string, string, string) {
+	return cv.sub(v, i, 1), cv.sub(v, i, 2), cv.sub(v, i, 3)
+}
+
+// identifierCX maps a CX (CX[Identifier]).
+func (cv *conv) identifierCX(v hl7.Value) *Identifier {
+	val := cv.comp(v, 1)
+	if val == "" {
+		return nil
+	}
+	id := &Identifier{Value: val}
+	if s := cv.comp(v, 2); s != "" {
+		id.Extension = append(id.Extension, Extension{URL: extCheckDigit, ValueString: s})
+	}
+	if s := cv.comp(v, 3); s != "" {
+		id.Extension = append(id.Extension, Extension{URL: extCheckDigitScheme, ValueString: s})
+	}
+	ns, uid, typ := cv.hdSubs(v, 4)
+	id.System = cv.authority(ns, uid, typ)
+	id.Assigner = cv.hdOrganization(ns, uid, typ)
+	if t := code(cv.comp(v, 5)); t != "" {
+		id.Type = cv.typeCode(t, vocabIdentifierType)
+	}
+	id.Period = cv.periodOf(v.Comp(7), v.Comp(8))
+	return id
+}
+
+// typeCode returns a CodeableConcept for an identifier type code of table 0203: the guide's
+// map where it has the code, the code in v2-0203 otherwise.
+func (cv *conv) typeCode(t string, m *conceptMap) *CodeableConcept {
+	if r, ok := m.lookup(t, ""); ok {
+		return &CodeableConcept{Coding: []Coding{{System: r.TSystem, Code: r.Target, Display: r.Display}}}
+	}
+	return &CodeableConcept{Coding: []Coding{{System: sysV20203, Code: t}}}
+}
+
+// fixedType returns an identifier type of table 0203 with the given code.
+func fixedType(c string) *CodeableConcept {
+	return &CodeableConcept{Coding: []Coding{{System: sysV20203, Code: c}}}
+}
+
+// identifierEI maps an EI (EI[Identifier-Extension] for the value; the namespace and
+// universal ID give the system as for CX.4, and the assigner as EI[Identifier-Organization]
+// asks).
+func (cv *conv) identifierEI(v hl7.Value) *Identifier {
+	val := cv.comp(v, 1)
+	if val == "" {
+		return nil
+	}
+	ns, uid, typ := cv.comp(v, 2), cv.comp(v, 3), cv.comp(v, 4)
+	return &Identifier{Value: val, System: cv.authority(ns, uid, typ), Assigner: cv.hdOrganization(ns, uid, typ)}
+}
+
+// identifierEISub is identifierEI for an EI held in a component (its parts are
+// sub-components), as in EIP.1 and EIP.2.
+func (cv *conv) identifierEISub(v hl7.Value, i int) *Identifier {
+	val := cv.sub(v, i, 1)
+	if val == "" {
+		return nil
+	}
+	ns, uid, typ := cv.sub(v, i, 2), cv.sub(v, i, 3), cv.sub(v, i, 4)
+	return &Identifier{Value: val, System: cv.authority(ns, uid, typ), Assigner: cv.hdOrganization(ns, uid, typ)}
+}
+
+// --- names, addresses, telecoms ---
+
+// humanNames maps an XPN (XPN[HumanName]): the name, and a nickname from XPN.15.
+func (cv *conv) humanNames(v hl7.Value) []HumanName {
+	var out []HumanName
+	n := HumanName{}
+	cv.familyFN(&n, v, 1)
+	n.Given = appendNonEmpty(n.Given, cv.comp(v, 2), cv.comp(v, 3))
+	n.Suffix = appendNonEmpty(n.Suffix, cv.comp(v, 4))
+	n.Prefix = appendNonEmpty(n.Prefix, cv.comp(v, 5))
+	n.Suffix = appendNonEmpty(n.Suffix, cv.comp(v, 6))
+	n.Use = vocabNameType.code(cv.comp(v, 7), "")
+	if s := vocabNameAssembly.code(cv.comp(v, 11), ""); s != "" {
+		n.Extension = append(n.Extension, Extension{URL: extAssemblyOrder, ValueCode: s})
+	}
+	if valued12, valued13 := cv.comp(v, 12) != "", cv.comp(v, 13) != ""; valued12 || valued13 {
+		n.Period = cv.periodOf(v.Comp(12), v.Comp(13))
+	} else {
+		n.Period = cv.periodDRSub(v.Comp(10))
+	}
+	n.Suffix = appendNonEmpty(n.Suffix, cv.comp(v, 14))
+	if n.Family != "" || len(n.Given) > 0 || len(n.Prefix) > 0 || len(n.Suffix) > 0 {
+		out = append(out, n)
+	}
+	if nick := cv.comp(v, 15); nick != "" {
+		out = append(out, HumanName{Use: "nickname", Given: []string{nick}})
+	}
+	return out
+}
+
+// familyFN fills the family name from an FN held in component i (FN[HumanName]).
+func (cv *conv) familyFN(n *HumanName, v hl7.Value, i int) {
+	n.Family = cv.sub(v, i, 1)
+	var ext []Extension
+	for j, url := range [...]string{2: extOwnPrefix, 3: extOwnName, 4: extPartnerPrefix, 5: extPartnerName} {
+		if url == "" {
+			continue
+		}
+		if s := cv.sub(v, i, j); s != "" {
+			ext = append(ext, Extension{URL: url, ValueString: s})
+		}
+	}
+	if len(ext) > 0 && n.Family != "" {
+		n.FamilyExt = &Element{Extension: ext}
+	}
+}
+
+// nameString renders an XPN as a string (XPN[string]): given names, then family.
+func (cv *conv) nameString(v hl7.Value) string {
+	parts := appendNonEmpty(nil, cv.comp(v, 5), cv.comp(v, 2), cv.comp(v, 3), cv.sub(v, 1, 1), cv.comp(v, 4))
+	return strings.Join(parts, " ")
+}
+
+func appendNonEmpty(dst []string, ss ...string) []string {
+	for _, s := range ss {
+		if s != "" {
+			dst = append(dst, s)
+		}
+	}
+	return dst
+}
+
+// address maps an XAD (XAD[Address], SAD[Address]).
+func (cv *conv) address(v hl7.Value) *Address {
+	a := &Address{}
+	a.Line = appendNonEmpty(a.Line, cv.sub(v, 1, 1), cv.sub(v, 1, 2), cv.sub(v, 1, 3), cv.comp(v, 2))
+	a.City, a.State, a.PostalCode, a.Country = cv.comp(v, 3), cv.comp(v, 4), cv.comp(v, 5), cv.comp(v, 6)
+	switch t := code(cv.comp(v, 7)); {
+	case t == "":
+	case t == "HV":
+		a.Extension = append(a.Extension, Extension{URL: extADUse, ValueCode: "HV"})
+	default:
+		if u := vocabAddressType.code(t, ""); u != "" && (t == "M" || t == "SH") {
+			a.Type = u
+		} else if u := vocabAddressUse.code(t, ""); u != "" {
+			a.Use = u
+		}
+	}
+	if d := cv.cweString(v.Comp(9)); d != "" {
+		a.District = d
+	}
+	if s := cv.cweString(v.Comp(10)); s != "" {
+		a.Extension = append(a.Extension, Extension{URL: extCensusTract, ValueCode: code(s)})
+	}
+	if cv.comp(v, 13) != "" || cv.comp(v, 14) != "" {
+		a.Period = cv.periodOf(v.Comp(13), v.Comp(14))
+	} else {
+		a.Period = cv.periodDRSub(v.Comp(12))
+	}
+	a.Line = appendNonEmpty(a.Line, cv.comp(v, 19))
+	if len(a.Line) == 0 && a.City == "" && a.State == "" && a.PostalCode == "" && a.Country == "" && a.District == "" {
+		return nil
+	}
+	return a
+}
+
+// contactPoint maps an XTN (XTN[ContactPoint]).
+func (cv *conv) contactPoint(v hl7.Value) *ContactPoint {
+	p := &ContactPoint{}
+	equip := cv.comp(v, 3)
+	email := strings.EqualFold(equip, "Internet") || strings.EqualFold(equip, "X.400")
+	if r, ok := vocabTelecomEquipment.lookup(equip, ""); ok {
+		if strings.HasSuffix(r.TSystem, "contact-point-use") {
+			// The guide's map gives CP the ContactPoint.use code "mobile"; the system of a
+			// cellular phone is "phone".
+			p.System, p.Use = "phone", r.Target
+		} else {
+			p.System = r.Target
+		}
+	}
+	if u := vocabTelecomUse.code(cv.comp(v, 2), ""); u != "" && p.Use == "" {
+		p.Use = u
+	}
+	cc, area, local, ext := cv.comp(v, 5), cv.comp(v, 6), cv.comp(v, 7), cv.comp(v, 8)
+	switch {
+	case email:
+		p.Value = cv.comp(v, 4)
+	case cv.comp(v, 12) != "":
+		p.Value = cv.comp(v, 12)
+	case local != "":
+		parts := []string{}
+		if cc != "" {
+			parts = append(parts, "+"+cc)
+		}
+		parts = appendNonEmpty(parts, area, local)
+		if ext != "" {
+			parts = append(parts, "X"+ext)
+		}
+		p.Value = strings.Join(parts, " ")
+	default:
+		p.Value = cv.comp(v, 1)
+	}
+	if equip == "" && p.System == "" {
+		if cv.comp(v, 4) != "" {
+			p.System = "email"
+			if p.Value == "" {
+				p.Value = cv.comp(v, 4)
+			}
+		} else {
+			p.SystemExt = absent()
+		}
+	}
+	if !email {
+		for _, e := range [...]struct{ url, s string }{{extCountry, cc}, {extArea, area}, {extLocal, local}, {extPhoneExt, ext}} {
+			if e.s != "" {
+				p.Extension = append(p.Extension, Extension{URL: e.url, ValueString: e.s})
+			}
+		}
+	}
+	p.Period = cv.periodOf(v.Comp(13), v.Comp(14))
+	if r := cv.comp(v, 18); r != "" && digits(r) && r[0] != '0' && len(r) < 9 {
+		p.Rank = atoi(r)
+	}
+	if p.Value == "" {
+		return nil
+	}
+	return p
+}
+
+// --- coded values ---
+
+// concept maps a CWE, CE or CNE (CWE[CodeableConcept]): up to three codings and the
+// original text. When m is not nil, each triplet that m translates also gives the FHIR
+// coding, placed before the original v2 coding, which is kept (the guide's translator
+// logic; keeping the original is what it recommends for extensible bindings).
+func (cv *conv) concept(v hl7.Value, m *conceptMap) *CodeableConcept {
+	if !cv.valued(v) {
+		return nil
+	}
+	c := cv.split(v)
+	cc := &CodeableConcept{Coding: make([]Coding, 0, 2)}
+	for _, t := range [...][5]int{{1, 2, 3, 7, 14}, {4, 5, 6, 8, 17}, {10, 11, 12, 13, 20}} {
+		if t[0] > c.n {
+			break
+		}
+		code := code(cv.get(&c, t[0]))
+		if code == "" {
+			continue
+		}
+		sys := cv.get(&c, t[2])
+		if m != nil {
+			if r, ok := m.lookup(code, sys); ok {
+				cc.addCoding(Coding{System: r.TSystem, Code: r.Target, Display: r.Display})
+			}
+		}
+		uri := systemURI(sys, cv.c.codeSystems)
+		if uri == "" {
+			if oid := cv.get(&c, t[4]); isOID(oid) {
+				uri = "urn:oid:" + oid
+			}
+		}
+		cc.addCoding(Coding{System: uri, Code: code, Display: cv.get(&c, t[1]), Version: cv.get(&c, t[3])})
+	}
+	cc.Text = cv.get(&c, 9)
+	if cc.Text == "" && len(cc.Coding) == 0 {
+		cc.Text = cv.get(&c, 2)
+	}
+	if len(cc.Coding) == 0 {
+		cc.Coding = nil
+		if cc.Text == "" {
+			return nil
+		}
+	}
+	return cc
+}
+
+func (cc *CodeableConcept) addCoding(c Coding) {
+	for _, o := range cc.Coding {
+		if o.System == c.System && o.Code == c.Code {
+			return
+		}
+	}
+	cc.Coding = append(cc.Coding, c)
+}
+
+// concept1 builds a CodeableConcept from one code of a v2 table (ID, IS), translated with m
+// when it can be, the v2 code kept with the table's system.
+func (cv *conv) concept1(c, table string, m *conceptMap) *CodeableConcept {
+	c = code(c)
+	if c == "" {
+		return nil
+	}
+	cc := &CodeableConcept{}
+	if r, ok := m.lookup(c, ""); ok {
+		cc.addCoding(Coding{System: r.TSystem, Code: r.Target, Display: r.Display})
+	}
+	if table != "" {
+		cc.addCoding(Coding{System: sysV2 + table, Code: c})
+	} else if len(cc.Coding) == 0 {
+		cc.Coding = append(cc.Coding, Coding{Code: c})
+	}
+	return cc
+}
+
+// coding maps the first triplet of a CWE to a Coding (CWE[Coding]), translated with m when
+// it can be.
+func (cv *conv) coding(v hl7.Value, m *conceptMap) *Coding {
+	c := code(cv.comp(v, 1))
+	if c == "" {
+		return nil
+	}
+	if m != nil {
+		if r, ok := m.lookup(c, cv.comp(v, 3)); ok {
+			return &Coding{System: r.TSystem, Code: r.Target, Display: r.Display}
+		}
+	}
+	return &Coding{System: systemURI(cv.comp(v, 3), cv.c.codeSystems), Code: c, Display: cv.comp(v, 2), Version: cv.comp(v, 7)}
+}
+
+// codeOf maps a CWE to a FHIR code through m (CWE[code]): CWE.1, or CWE.4 when CWE.1 is
+// empty.
+func (cv *conv) codeOf(v hl7.Value, m *conceptMap) string {
+	if c := code(cv.comp(v, 1)); c != "" {
+		return m.code(c, cv.comp(v, 3))
+	}
+	return m.code(code(cv.comp(v, 4)), cv.comp(v, 6))
+}
+
+// cweString renders a CWE as a string (CWE[string]): the original text, or the text.
+func (cv *conv) cweString(v hl7.Value) string {
+	if s := cv.sub(v, 1, 9); s != "" && v.NumSubs() > 1 {
+		return s
+	}
+	if s := cv.sub(v, 1, 2); s != "" && v.NumSubs() > 1 {
+		return s
+	}
+	return cv.text(v)
+}
+
+// unit fills the unit of q from a CWE (CWE[Quantity]). FHIR allows a unit code only with
+// its system, so a code whose system is unknown becomes the unit text.
+func (cv *conv) unit(q *Quantity, v hl7.Value) {
+	c, disp, sys := code(cv.comp(v, 1)), cv.comp(v, 2), cv.comp(v, 3)
+	if c == "" && disp == "" {
+		return
+	}
+	q.Unit = disp
+	if q.Unit == "" {
+		q.Unit = c
+	}
+	if c != "" && sys != "" {
+		if uri := systemURI(sys, cv.c.codeSystems); uri != "" {
+			q.System, q.Code = uri, c
+		}
+	}
+}
+
+// unitSub is unit for a CWE held in a component (its parts are sub-components), as in CQ.2.
+func (cv *conv) unitSub(q *Quantity, v hl7.Value, i int) {
+	c, disp, sys := code(cv.sub(v, i, 1)), cv.sub(v, i, 2), cv.sub(v, i, 3)
+	if c == "" && disp == "" {
+		return
+	}
+	q.Unit = disp
+	if q.Unit == "" {
+		q.Unit = c
+	}
+	if c != "" && sys != "" {
+		if uri := systemURI(sys, cv.c.codeSystems); uri != "" {
+			q.System, q.Code = uri, c
+		}
+	}
+}
+
+// --- numbers and quantities ---
+
+// decimal reads a v2 NM as a FHIR decimal: an optional sign, digits, an optional fraction.
+// It reports false for anything else. A leading "+" and leading zeros are dropped, and a
+// bare fraction gets its zero (".5" is 0.5), so that the result is valid JSON and FHIR.
+func decimal(s string) (Decimal, bool) {
+	s = strings.TrimSpace(s)
+	neg := false
+	switch {
+	case strings.HasPrefix(s, "+"):
+		s = s[1:]
+	case strings.HasPrefix(s, "-"):
+		neg, s = true, s[1:]
+	}
+	intPart, frac, hasDot := strings.Cut(s, ".")
+	if intPart == "" && frac == "" || intPart != "" && !digits(intPart) || hasDot && !digits(frac) {
+		return "", false
+	}
+	intPart = strings.TrimLeft(intPart, "0")
+	if intPart == "" {
+		intPart = "0"
+	}
+	out := intPart
+	if hasDot {
+		out += "." + frac
+	}
+	if neg && strings.Trim(out, "0.") != "" {
+		out = "-" + out
+	}
+	return Decimal(out), true
+}
+
+// cq maps a CQ (CQ[Quantity]).
+func (cv *conv) cq(v hl7.Value) *Quantity {
+	d, ok := decimal(cv.comp(v, 1))
+	if !ok {
+		return nil
+	}
+	q := &Quantity{Value: d}
+	cv.unitSub(q, v, 2)
+	return q
+}
+
+// --- periods ---
+
+// periodOf builds a Period from two DTM values.
+func (cv *conv) periodOf(start, end hl7.Value) *Period {
+	p := &Period{Start: cv.dateTime(start), End: cv.dateTime(end)}
+	if p.Start == "" && p.End == "" {
+		return nil
+	}
+	return p
+}
+
+// periodDR maps a DR held in a field or repetition (DR[Period]).
+func (cv *conv) periodDR(v hl7.Value) *Period {
+	return cv.periodOf(v.Comp(1), v.Comp(2))
+}
+
+// periodDRSub maps a DR held in a component (its parts are sub-components).
+func (cv *conv) periodDRSub(v hl7.Value) *Period {
+	p := &Period{}
+	if t, ok := parseV2Time(strings.TrimSpace(v.Sub(1).String()), cv.c.loc); ok && !v.Sub(1).IsNull() {
+		p.Start = t.dateTime()
+	}
+	if t, ok := parseV2Time(strings.TrimSpace(v.Sub(2).String()), cv.c.loc); ok && !v.Sub(2).IsNull() {
+		p.End = t.dateTime()
+	}
+	if p.Start == "" && p.End == "" {
+		return nil
+	}
+	return p
+}
