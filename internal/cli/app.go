@@ -37,6 +37,7 @@ func App(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newServeCmd(),
 		newLintCmd(),
 		newSchemaCmd(),
+		newConvertCmd(),
 	)
 	return root
 }

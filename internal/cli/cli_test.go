@@ -106,3 +106,30 @@ func TestVersion(t *testing.T) {
 		t.Errorf("%d %q", code, out)
 	}
 }
+
+func TestConvert(t *testing.T) {
+	f := writeFile(t, "two.hl7", twoMessages)
+	code, out, errOut := run(t, "", "convert", "--to", "fhir", "--zone", "Europe/Amsterdam", f)
+	if code != 0 || strings.Count(out, `"resourceType":"Bundle"`) != 2 {
+		t.Fatalf("fhir: %d %q %s", code, errOut, out)
+	}
+	for _, to := range []string{"json", "xml"} {
+		code, enc, errOut := run(t, "", "convert", "--to", to, f)
+		if code != 0 {
+			t.Fatalf("%s: %d %s", to, code, errOut)
+		}
+		if to == "xml" {
+			// One XML document per message: convert them back one at a time.
+			enc = enc[:strings.Index(enc, "</ORU_R01>")+len("</ORU_R01>")]
+		}
+		code, back, errOut := run(t, enc, "convert", "--to", "er7", "-")
+		first := twoMessages[:strings.Index(twoMessages[1:], "MSH")+1]
+		if code != 0 || (to == "json" && back != twoMessages) || (to == "xml" && back != first) {
+			t.Errorf("%s round trip: %d %s\n%q", to, code, errOut, back)
+		}
+	}
+	code, _, errOut = run(t, "", "convert", "--to", "pdf", f)
+	if code != 1 || !strings.Contains(errOut, `--to "pdf": use fhir, json, xml or er7`) {
+		t.Errorf("bad --to: %d %q", code, errOut)
+	}
+}
