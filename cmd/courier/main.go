@@ -11,6 +11,7 @@ import (
 
 	"github.com/courier-hl7/courier/internal/cli"
 	_ "github.com/courier-hl7/courier/internal/connector/all" // every connector
+	_ "time/tzdata"                                           // time zones in batch schedules and FHIR conversion work without the system's zoneinfo
 )
 
 func main() {

@@ -1,0 +1,219 @@
+package file
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/courier-hl7/courier/hl7"
+	"github.com/courier-hl7/courier/internal/connector"
+)
+
+// windowLayout names a group by the wall-clock minute its window opens.
+const windowLayout = "20060102-1504"
+
+// maxBatchSeq bounds the batches of one window. Numbers are written with four digits so that
+// group names sort in time order, as the engine flushes due groups in name order.
+const maxBatchSeq = 9999
+
+// batchDestination gathers messages into batch files (connector.Batcher). The engine holds
+// each claimed entry in the group Group names, asks Due when to deliver it, and calls Flush.
+//
+// A group is a window of the schedule, [fire time, next fire time), named by its opening fire
+// time in the destination's zone: 20261127-0200. When max_messages flushes a group before its
+// window ends, the window goes on in a new group with a number, 20261127-0200-0002, and so on.
+// Which numbers are used up is read from the folder: a group whose file exists has been
+// written, so Group moves on to the next number. That keeps naming stable across restarts
+// without state of its own: after a crash between writing a file and recording it, the
+// held entries keep their group and are written to the same file again, while new entries
+// start the next number.
+type batchDestination struct {
+	d        *destination // folder template, options, zone
+	name     *template
+	sched    *cronSchedule
+	max      int
+	envelope string
+	env      hl7.Envelope // the configured FHS/BHS fields
+
+	mu      sync.Mutex
+	nextSeq map[string]int // window name → lowest batch number not known to be written
+}
+
+var _ connector.Batcher = (*batchDestination)(nil)
+
+// Send is not used: the engine delivers a Batcher's messages with Flush. It fails, so that a
+// caller that does not know about batches cannot bypass the batch file.
+func (b *batchDestination) Send(context.Context, *connector.Outbound) (connector.Response, error) {
+	return connector.Response{}, errors.New("file destination in batch mode: messages are gathered and written by Flush, not sent one by one")
+}
+
+// Close implements connector.Destination.
+func (b *batchDestination) Close(context.Context) error { return nil }
+
+// Group names the batch that an entry held at now joins: the schedule window that contains
+// now, with the first batch number whose file does not exist yet.
+func (b *batchDestination) Group(now time.Time) string {
+	start := b.sched.prev(now)
+	if start.IsZero() {
+		start = now.In(b.d.loc).Truncate(time.Minute) // parseCron accepts only schedules that fire
+	}
+	base := start.In(b.d.loc).Format(windowLayout)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	seq := max(b.nextSeq[base], 1)
+	for ; seq < maxBatchSeq; seq++ {
+		// Only a file known to exist uses the number up; on any other answer the flush will
+		// tell what is wrong with the folder.
+		if _, err := os.Lstat(b.filePath(start, seq, groupName(base, seq))); err != nil {
+			break
+		}
+	}
+	for k := range b.nextSeq {
+		if k != base {
+			delete(b.nextSeq, k)
+		}
+	}
+	b.nextSeq[base] = seq
+	return groupName(base, seq)
+}
+
+// Due reports that a group must be written once it holds max_messages, or once its window
+// has closed (the next fire time after its opening has come); otherwise it returns that time.
+func (b *batchDestination) Due(group string, held int, now time.Time) (bool, time.Time) {
+	if b.max > 0 && held >= b.max {
+		return true, time.Time{}
+	}
+	start, _, ok := b.parseGroup(group)
+	if !ok {
+		return true, time.Time{} // not a name this destination gives: deliver rather than hold forever
+	}
+	fire := b.sched.next(start)
+	if fire.IsZero() || !now.Before(fire) {
+		return true, time.Time{}
+	}
+	return false, fire
+}
+
+// Flush writes a group's messages into its batch file, atomically. The same group always
+// goes to the same file with the same content: its name comes from the group, and FHS-7 from
+// the messages (the latest received time), so a flush retried after a crash rewrites the file
+// unchanged.
+func (b *batchDestination) Flush(ctx context.Context, group string, msgs []*connector.Outbound) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var stamp time.Time
+	for _, out := range msgs {
+		if out.Received.After(stamp) {
+			stamp = out.Received
+		}
+	}
+	start, seq, ok := b.parseGroup(group)
+	if !ok {
+		start, seq = stamp, 1
+	}
+	if stamp.IsZero() {
+		stamp = start
+	}
+	// Parse everything first, so that a message that cannot go into a batch file fails the
+	// flush before anything is written.
+	ms := make([]*hl7.Message, len(msgs))
+	for i, out := range msgs {
+		m, err := hl7.Parse(toCR(out.Content))
+		if err != nil {
+			return fmt.Errorf("file destination: batch %s: message %d cannot be written into a batch file: %w", group, out.MessageID, err)
+		}
+		ms[i] = m
+	}
+	full := b.filePath(start, seq, group)
+	env := b.env
+	env.Time = stamp.In(b.d.loc)
+	env.ControlID = group
+	_, err := writeAtomic(filepath.Dir(full), filepath.Base(full), func(w io.Writer) error {
+		hw := hl7.NewWriter(terminated(w, b.d.term))
+		if b.envelope == envelopeFile {
+			fe := env
+			fe.Name = filepath.Base(full)
+			fhs, err := fe.FHS()
+			if err != nil {
+				return err
+			}
+			if err := hw.BeginFile(fhs); err != nil {
+				return err
+			}
+		}
+		if b.envelope != envelopeNone {
+			bhs, err := env.BHS()
+			if err != nil {
+				return err
+			}
+			if err := hw.BeginBatch(bhs); err != nil {
+				return err
+			}
+		}
+		for _, m := range ms {
+			if err := hw.Write(m); err != nil {
+				return err
+			}
+		}
+		return hw.Close()
+	}, b.d.opts, existsOverwrite)
+	if err != nil {
+		return fmt.Errorf("file destination: batch %s: %w", group, err)
+	}
+	if ok {
+		base := start.In(b.d.loc).Format(windowLayout)
+		b.mu.Lock()
+		if b.nextSeq[base] <= seq {
+			b.nextSeq[base] = seq + 1
+		}
+		b.mu.Unlock()
+	}
+	b.d.log.Info("batch written", "group", group, "file", full, "messages", len(msgs))
+	return nil
+}
+
+// filePath returns the file of batch seq of the window opened at start.
+func (b *batchDestination) filePath(start time.Time, seq int, group string) string {
+	v := tmplValues{date: start.In(b.d.loc), seq: int64(seq), group: group}
+	return filepath.Join(b.d.folder(v), filepath.FromSlash(b.name.expand(v)))
+}
+
+// groupName returns the name of batch seq of a window.
+func groupName(window string, seq int) string {
+	if seq <= 1 {
+		return window
+	}
+	return fmt.Sprintf("%s-%04d", window, seq)
+}
+
+// parseGroup reads a group name back: the instant its window opened and its number.
+func (b *batchDestination) parseGroup(g string) (time.Time, int, bool) {
+	if len(g) < len(windowLayout) {
+		return time.Time{}, 0, false
+	}
+	w, err := time.Parse(windowLayout, g[:len(windowLayout)])
+	if err != nil {
+		return time.Time{}, 0, false
+	}
+	seq := 1
+	if rest := g[len(windowLayout):]; rest != "" {
+		if rest[0] != '-' {
+			return time.Time{}, 0, false
+		}
+		n, err := strconv.Atoi(rest[1:])
+		if err != nil || n < 2 || groupName(g[:len(windowLayout)], n) != g {
+			return time.Time{}, 0, false
+		}
+		seq = n
+	}
+	// The same mapping from wall clock to instant as the schedule's, so that the name of a
+	// window opened at a repeated or skipped time reads back as that window.
+	return wallTime(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), b.d.loc), seq, true
+}

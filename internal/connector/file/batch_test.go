@@ -1,0 +1,241 @@
+package file
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/courier-hl7/courier/hl7"
+	"github.com/courier-hl7/courier/internal/connector"
+)
+
+func mustBatch(t testing.TB, base, yaml string) *batchDestination {
+	t.Helper()
+	return mustDest(t, base, yaml).(*batchDestination)
+}
+
+func flush(t testing.TB, b *batchDestination, group string, msgs []*connector.Outbound) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := b.Flush(ctx, group, msgs); err != nil {
+		t.Fatalf("Flush(%s): %v", group, err)
+	}
+}
+
+func TestBatchGroupAndDue(t *testing.T) {
+	base := t.TempDir()
+	b := mustBatch(t, base, "path: .\ntime_zone: Europe/Berlin\nbatch:\n  schedule: \"0 2 * * *\"\n")
+	berlin := mustZone(t, "Europe/Berlin")
+	at := func(s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02 15:04:05", s, berlin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		now, group string
+	}{
+		{"2026-11-27 02:00:00", "20261127-0200"},
+		{"2026-11-27 13:45:10", "20261127-0200"},
+		{"2026-11-28 01:59:59", "20261127-0200"},
+		{"2026-11-28 02:00:00", "20261128-0200"},
+		{"2026-11-27 01:00:00", "20261126-0200"},
+		{"2027-01-01 00:30:00", "20261231-0200"},
+		{"2026-03-01 00:00:00", "20260228-0200"},
+	} {
+		if g := b.Group(at(tc.now)); g != tc.group {
+			t.Errorf("Group(%s) = %s, want %s", tc.now, g, tc.group)
+		}
+	}
+
+	for _, tc := range []struct {
+		group, now string
+		held       int
+		due        bool
+		next       string // when not due
+	}{
+		{"20261127-0200", "2026-11-27 13:00:00", 5, false, "2026-11-28 02:00:00"},
+		{"20261127-0200", "2026-11-28 01:59:59", 5000, false, "2026-11-28 02:00:00"},
+		{"20261127-0200", "2026-11-28 02:00:00", 1, true, ""},
+		{"20261127-0200", "2026-12-05 09:00:00", 1, true, ""}, // held across a long stop
+		{"20261127-0200-0002", "2026-11-27 13:00:00", 1, false, "2026-11-28 02:00:00"},
+		{"20261127-0200-0002", "2026-11-28 02:00:00", 1, true, ""},
+		{"not-a-group", "2026-11-27 13:00:00", 1, true, ""}, // held by another configuration
+		{"20261127-0200-2", "2026-11-27 13:00:00", 1, true, ""},
+		{"20261127-0200-0001", "2026-11-27 13:00:00", 1, true, ""},
+	} {
+		due, next := b.Due(tc.group, tc.held, at(tc.now))
+		var want time.Time
+		if tc.next != "" {
+			want = at(tc.next)
+		}
+		if due != tc.due || !next.Equal(want) {
+			t.Errorf("Due(%s, %d, %s) = %v, %s; want %v, %s", tc.group, tc.held, tc.now, due, next, tc.due, want)
+		}
+	}
+}
+
+// TestBatchMaxMessages: a group written early at max_messages ends there, and the rest of
+// the window goes on in a numbered group, also after a restart.
+func TestBatchMaxMessages(t *testing.T) {
+	base := t.TempDir()
+	cfg := "path: out\ntime_zone: UTC\nbatch:\n  schedule: \"0 2 * * *\"\n  max_messages: 2\n  name: \"b-{{group}}-{{seq}}.hl7\"\n"
+	b := mustBatch(t, base, cfg)
+	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	g := b.Group(now)
+	if g != "20261127-0200" {
+		t.Fatalf("Group = %s", g)
+	}
+	if due, _ := b.Due(g, 1, now); due {
+		t.Errorf("due with 1 of 2 messages")
+	}
+	if due, _ := b.Due(g, 2, now); !due {
+		t.Errorf("not due with 2 of 2 messages")
+	}
+	flush(t, b, g, []*connector.Outbound{outbound(t, adt("M1", "\r"), 1), outbound(t, adt("M2", "\r"), 2)})
+	if !exists(filepath.Join(base, "out", "b-20261127-0200-1.hl7")) {
+		t.Fatalf("out holds %q", listDir(t, filepath.Join(base, "out")))
+	}
+	if g2 := b.Group(now.Add(time.Minute)); g2 != "20261127-0200-0002" {
+		t.Errorf("Group after an early write = %s, want 20261127-0200-0002", g2)
+	}
+	// A restart: a new destination finds the first batch's file and names the same group.
+	b2 := mustBatch(t, base, cfg)
+	if g2 := b2.Group(now.Add(2 * time.Minute)); g2 != "20261127-0200-0002" {
+		t.Errorf("Group after a restart = %s, want 20261127-0200-0002", g2)
+	}
+	flush(t, b2, "20261127-0200-0002", []*connector.Outbound{outbound(t, adt("M3", "\r"), 3)})
+	if g3 := b2.Group(now.Add(3 * time.Minute)); g3 != "20261127-0200-0003" {
+		t.Errorf("Group after the second write = %s", g3)
+	}
+	if g := b2.Group(now.Add(24 * time.Hour)); g != "20261128-0200" {
+		t.Errorf("next window: %s", g)
+	}
+	if got, want := listDir(t, filepath.Join(base, "out")), []string{"b-20261127-0200-0002-2.hl7", "b-20261127-0200-1.hl7"}; !slices.Equal(got, want) {
+		t.Errorf("out holds %q, want %q", got, want)
+	}
+}
+
+func TestBatchFlushFile(t *testing.T) {
+	for _, tc := range []struct {
+		name, config string
+		envelope     string
+		term         string
+	}{
+		{"file envelope", "", envelopeFile, "\r"},
+		{"batch envelope", "  envelope: batch\n", envelopeBatch, "\r"},
+		{"no envelope", "  envelope: none\n", envelopeNone, "\r"},
+		{"crlf", "", envelopeFile, "\r\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := t.TempDir()
+			cfg := "path: billing/{{date:2006}}\ntime_zone: Europe/Berlin\n"
+			if tc.term == "\r\n" {
+				cfg += "segment_terminator: crlf\n"
+			}
+			cfg += "batch:\n  schedule: \"0 2 * * *\"\n  name: \"BILL_{{group}}.txt\"\n  sending_application: COURIER^1.2.3^ISO\n" +
+				"  sending_facility: GENERAL\n  receiving_application: BILLING\n  receiving_facility: BUREAU\n  comment: \"daily charges | R&D\"\n" + tc.config
+			b := mustBatch(t, base, cfg)
+			raws := []string{adt("B1", "\r"), adt("B2", "\n"), adt("B3", "\r\n")}
+			var msgs []*connector.Outbound
+			for i, raw := range raws {
+				o := outbound(t, raw, int64(i+1))
+				o.Received = time.Date(2026, 11, 27, 10, i, 0, 0, time.UTC)
+				msgs = append(msgs, o)
+			}
+			const group = "20261127-0200"
+			flush(t, b, group, msgs)
+			path := filepath.Join(base, "billing", "2026", "BILL_20261127-0200.txt")
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v; billing holds %q", err, listDir(t, filepath.Join(base, "billing", "2026")))
+			}
+			if tc.term == "\r\n" && (strings.Count(string(data), "\r\n") != strings.Count(string(data), "\r") || strings.Count(string(data), "\r") == 0) {
+				t.Errorf("segments not ended by CR LF: %q", data)
+			}
+			f, err := hl7.ParseFile(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Check(); err != nil {
+				t.Errorf("Check: %v", err)
+			}
+			all := f.Messages()
+			if len(all) != 3 {
+				t.Fatalf("%d messages", len(all))
+			}
+			for i, m := range all {
+				want := strings.ReplaceAll(string(toCR([]byte(raws[i]))), "\r", tc.term)
+				if string(m.Bytes()) != want {
+					t.Errorf("message %d: %q, want %q", i+1, m.Bytes(), want)
+				}
+			}
+			switch tc.envelope {
+			case envelopeFile:
+				h := f.Header
+				for path, want := range map[string]string{
+					"FHS-3.1": "COURIER", "FHS-3.2": "1.2.3", "FHS-4": "GENERAL", "FHS-5": "BILLING", "FHS-6": "BUREAU",
+					"FHS-7": "20261127110200+0100", "FHS-9": "BILL_20261127-0200.txt", "FHS-10": "daily charges | R&D", "FHS-11": group,
+				} {
+					if got := h.Get(path); got != want {
+						t.Errorf("%s = %q, want %q", path, got, want)
+					}
+				}
+				if f.Trailer.Get("FTS-1") != "1" {
+					t.Errorf("FTS-1 = %q", f.Trailer.Get("FTS-1"))
+				}
+				fallthrough
+			case envelopeBatch:
+				bt := f.Batches[0]
+				if bt.Header.Get("BHS-11") != group || bt.Header.Get("BHS-3.1") != "COURIER" || bt.Header.Get("BHS-9") != "" {
+					t.Errorf("BHS: %q", bt.Header.Bytes())
+				}
+				if bt.Trailer.Get("BTS-1") != "3" {
+					t.Errorf("BTS-1 = %q", bt.Trailer.Get("BTS-1"))
+				}
+				if tc.envelope == envelopeBatch && f.Header != nil {
+					t.Errorf("FHS written with envelope: batch")
+				}
+			case envelopeNone:
+				if f.Header != nil || f.Batches[0].Header != nil || f.Batches[0].Trailer != nil {
+					t.Errorf("envelope written with envelope: none: %q", data)
+				}
+			}
+
+			// A retried flush (a crash before the engine recorded it) writes the same file.
+			flush(t, b, group, msgs)
+			again, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(again) != string(data) {
+				t.Errorf("second flush wrote different content:\n%q\n%q", data, again)
+			}
+			if tmp := tempFiles(t, base); len(tmp) > 0 {
+				t.Errorf("temporary files left: %q", tmp)
+			}
+		})
+	}
+}
+
+func TestBatchFlushRefusesBadMessage(t *testing.T) {
+	base := t.TempDir()
+	b := mustBatch(t, base, "path: .\nbatch: {}\n")
+	msgs := []*connector.Outbound{outbound(t, adt("OK", "\r"), 1), {Content: []byte("garbage"), MessageID: 2}}
+	err := b.Flush(context.Background(), "20261127-0000", msgs)
+	if err == nil || !strings.HasPrefix(err.Error(), "file destination: batch 20261127-0000: message 2 cannot be written into a batch file: ") {
+		t.Errorf("Flush: %v", err)
+	}
+	if got := listDir(t, base); len(got) != 0 {
+		t.Errorf("folder holds %q", got)
+	}
+	if _, err := b.Send(context.Background(), outbound(t, adt("X", "\r"), 3)); err == nil {
+		t.Errorf("Send on a batch destination succeeded")
+	}
+}
