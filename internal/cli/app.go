@@ -38,6 +38,7 @@ func App(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newLintCmd(),
 		newSchemaCmd(),
 		newConvertCmd(),
+		newMessagesCmd(),
 	)
 	return root
 }

@@ -18,6 +18,9 @@ type Inbound struct {
 	Remote     string    // remote network address, when it came over a connection
 	File       string    // file name, when it came from a file
 	ReceivedAt time.Time // when the last byte arrived
+	// Reprocess is the ID of a stored message this one reprocesses: it skips the duplicate
+	// check and is linked to the original.
+	Reprocess int64
 }
 
 // Reply is the engine's answer to one inbound message.

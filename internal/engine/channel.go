@@ -327,7 +327,7 @@ func (c *channel) prepare(ctx context.Context, in *connector.Inbound) *prepared 
 	if received.IsZero() {
 		received = time.Now()
 	}
-	base := store.NewMessage{Channel: c.cfg.Name, ReceivedAt: received, Remote: in.Remote, File: in.File, Raw: in.Raw}
+	base := store.NewMessage{Channel: c.cfg.Name, ReceivedAt: received, Remote: in.Remote, File: in.File, Raw: in.Raw, Reprocessed: in.Reprocess}
 	p := &prepared{}
 	m, err := c.cfg.Parser.Parse(in.Raw)
 	if err != nil {
@@ -356,7 +356,7 @@ func (c *channel) prepare(ctx context.Context, in *connector.Inbound) *prepared 
 	p.parsed = m
 	nm := base
 	nm.Meta = metaOf(m)
-	if id := m.ControlID(); id != "" && c.cfg.DedupeWindow > 0 {
+	if id := m.ControlID(); id != "" && c.cfg.DedupeWindow > 0 && in.Reprocess == 0 {
 		nm.DedupeKey = c.cfg.Name + "\x1f" + string(m.SendingApplication().Raw()) + "\x1f" + string(m.SendingFacility().Raw()) + "\x1f" + id
 	}
 	enhanced := m.AckMode() == hl7.EnhancedMode

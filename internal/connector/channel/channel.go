@@ -5,7 +5,6 @@ package channel
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -42,9 +41,6 @@ func New(n *config.Node, deps connector.Deps) (connector.Destination, error) {
 	if target == deps.Channel {
 		return nil, n.Errorf(fieldChannel, "a channel cannot deliver to itself")
 	}
-	if deps.Receiver == nil {
-		return nil, errors.New("channel destination: no channel lookup available")
-	}
 	return &destination{target: target, from: deps.Channel, lookup: deps.Receiver}, nil
 }
 
@@ -58,7 +54,11 @@ var _ connector.Destination = (*destination)(nil)
 
 // Send implements connector.Destination.
 func (d *destination) Send(ctx context.Context, out *connector.Outbound) (connector.Response, error) {
-	r, ok := d.lookup(d.target)
+	var r connector.Receiver
+	ok := false
+	if d.lookup != nil {
+		r, ok = d.lookup(d.target)
+	}
 	if !ok {
 		return connector.Response{}, fmt.Errorf("channel %q does not exist or is not running", d.target)
 	}
