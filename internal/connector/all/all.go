@@ -5,4 +5,5 @@ package all
 import (
 	_ "github.com/courier-hl7/courier/internal/connector/channel" // channel destination
 	_ "github.com/courier-hl7/courier/internal/connector/file"    // file source and destination
+	_ "github.com/courier-hl7/courier/internal/connector/mllp"    // MLLP source and destination
 )
