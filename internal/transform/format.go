@@ -1,0 +1,446 @@
+package transform
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/courier-hl7/courier/hl7"
+)
+
+// DateFormat converts dates and times.
+type DateFormat struct {
+	// From is the pattern values are read with; empty means HL7 (DTM/TS).
+	From string
+	// To is the pattern written; empty means HL7. Patterns: YYYY MM DD HH mm ss SSS Z ZZ,
+	// MMM (Jan), hh and A (12-hour clock), [literal text], or the names HL7, DT, ISO.
+	To string
+	// Precision cuts (or extends with zeros) an HL7 value: year ... millisecond.
+	Precision string
+	// Zone converts the time to this IANA zone (America/Chicago) before writing it; an HL7
+	// value then carries its offset.
+	Zone string
+	// InputZone is the zone of values that carry no offset; empty means UTC.
+	InputZone string
+}
+
+// NameFormat standardizes a person name (XPN): case and component order.
+type NameFormat struct {
+	// Case is upper, lower or title (O'Brien, Smith-Jones); empty keeps it.
+	Case string
+	// Order lists components by their current number in their new order: [2, 1] swaps a
+	// family and a given name sent the wrong way round. Unlisted components follow.
+	Order []int
+}
+
+// PhoneFormat rewrites a phone number from its digits.
+type PhoneFormat struct {
+	// Pattern has one # per digit: "(###) ###-####". Empty writes the digits only.
+	Pattern string
+	// Country is a country code that is dropped when the number has it in front and one
+	// digit group too many: "1" turns 12175550101 into (217) 555-0101.
+	Country string
+}
+
+// IDFormat standardizes an identifier.
+type IDFormat struct {
+	// Strip removes these characters from the left: "0" drops leading zeros.
+	Strip string
+	// Pad pads on the left to this width with PadWith (default "0").
+	Pad     int
+	PadWith string
+	// Authority writes the assigning authority (CX-4) and TypeCode the identifier type
+	// (CX-5); both need a path to a whole identifier (PID-3, PID-3[*]), not to a component.
+	Authority string
+	TypeCode  string
+}
+
+// TextFormat cleans free text.
+type TextFormat struct {
+	// Case is upper, lower or title.
+	Case string
+	// Trim removes spaces at both ends.
+	Trim bool
+	// Max truncates to this many characters.
+	Max int
+}
+
+// FormatOptions chooses one of the formats, and what a value that cannot be read does.
+type FormatOptions struct {
+	Date  *DateFormat
+	Name  *NameFormat
+	Phone *PhoneFormat
+	ID    *IDFormat
+	Text  *TextFormat
+	// OnError is error (the default: the step fails), keep (the value stays as it is) or empty
+	// (the value is emptied).
+	OnError string
+}
+
+type formatStep struct {
+	stepBase
+	path target
+	o    FormatOptions
+	fn   func(v hl7.Value, p hl7.Path, m *hl7.Message) (string, bool, error) // encoded result, write?
+	// date
+	from, to   dateLayout
+	prec       hl7.Precision
+	zone, inZn *time.Location
+}
+
+// Format returns a step that standardizes the values at path: dates, names, phone numbers,
+// identifiers or text.
+func Format(path string, o FormatOptions) (Step, error) {
+	t, err := parseTarget(path)
+	if err != nil {
+		return nil, err
+	}
+	if t.p.Field == 0 {
+		return nil, errors.New("format works on fields and components, not whole segments")
+	}
+	n := 0
+	for _, set := range []bool{o.Date != nil, o.Name != nil, o.Phone != nil, o.ID != nil, o.Text != nil} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return nil, errors.New("give exactly one of date, name, phone, id and text")
+	}
+	switch o.OnError {
+	case "":
+		o.OnError = "error"
+	case "error", "keep", "empty":
+	default:
+		return nil, fmt.Errorf("on_error %q: use error, keep or empty", o.OnError)
+	}
+	s := &formatStep{path: t, o: o}
+	switch {
+	case o.Date != nil:
+		err = s.initDate(*o.Date)
+	case o.Name != nil:
+		err = s.initName(*o.Name)
+	case o.Phone != nil:
+		err = s.initPhone(*o.Phone)
+	case o.ID != nil:
+		err = s.initID(*o.ID)
+	case o.Text != nil:
+		err = s.initText(*o.Text)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *formatStep) Kind() string            { return "format" }
+func (s *formatStep) compile(*compiler) error { return nil }
+
+// FormatError reports a value a format step could not read.
+type FormatError struct {
+	Path string
+	Msg  string
+}
+
+func (e *FormatError) Error() string {
+	return e.Path + ": " + e.Msg + " (set on_error: keep or empty to let such values through)"
+}
+
+func (s *formatStep) apply(r *run, it *item) error {
+	m := it.msg
+	return s.path.each(m, false, func(p hl7.Path, seg int) error {
+		v := at(m, seg, p)
+		if !exists(v) || v.IsNull() {
+			return nil
+		}
+		out, write, err := s.fn(v, p, m)
+		if err != nil {
+			switch s.o.OnError {
+			case "keep":
+				return nil
+			case "empty":
+				return m.SetRawAt(p, "")
+			}
+			return &FormatError{Path: p.String(), Msg: err.Error()}
+		}
+		if !write {
+			return nil
+		}
+		return setIfChanged(m, seg, p, out)
+	})
+}
+
+var errNotLeaf = errors.New("the value has components; point the path at one (PID-13.1)")
+
+func checkCase(c string) error {
+	switch c {
+	case "", "upper", "lower", "title":
+		return nil
+	}
+	return fmt.Errorf("case %q: use upper, lower or title", c)
+}
+
+func applyCase(c, s string) string {
+	switch c {
+	case "upper":
+		return strings.ToUpper(s)
+	case "lower":
+		return strings.ToLower(s)
+	case "title":
+		return titleCase(s)
+	}
+	return s
+}
+
+func (s *formatStep) initDate(f DateFormat) error {
+	var err error
+	if f.From == "" {
+		f.From = "HL7"
+	}
+	if f.To == "" {
+		f.To = "HL7"
+	}
+	if s.from, err = parseDateLayout(f.From); err != nil {
+		return err
+	}
+	if s.to, err = parseDateLayout(f.To); err != nil {
+		return err
+	}
+	if f.Precision != "" {
+		if s.prec, err = parsePrecision(f.Precision); err != nil {
+			return err
+		}
+	}
+	if f.Zone != "" {
+		if s.zone, err = time.LoadLocation(f.Zone); err != nil {
+			return fmt.Errorf("zone %q: %w", f.Zone, err)
+		}
+	}
+	s.inZn = time.UTC
+	if f.InputZone != "" {
+		if s.inZn, err = time.LoadLocation(f.InputZone); err != nil {
+			return fmt.Errorf("input_zone %q: %w", f.InputZone, err)
+		}
+	}
+	s.fn = func(v hl7.Value, p hl7.Path, m *hl7.Message) (string, bool, error) {
+		var t hl7.Time
+		var err error
+		if s.from.hl7 {
+			t, err = v.TimeIn(s.inZn)
+		} else {
+			t, err = s.from.parse(v.String(), s.inZn)
+		}
+		if err != nil {
+			return "", false, err
+		}
+		if s.zone != nil {
+			t.Time = t.Time.In(s.zone)
+			t.HasOffset = true
+		}
+		if s.prec != hl7.PrecisionNone {
+			t = withPrecision(t, s.prec)
+		}
+		out, err := escape(m.Delimiters(), s.to.format(t))
+		return out, true, err
+	}
+	return nil
+}
+
+func (s *formatStep) initName(f NameFormat) error {
+	if err := checkCase(f.Case); err != nil {
+		return err
+	}
+	seen := map[int]bool{}
+	for _, c := range f.Order {
+		if c < 1 || seen[c] {
+			return fmt.Errorf("order %v: list component numbers from 1, each once", f.Order)
+		}
+		seen[c] = true
+	}
+	if s.path.p.Component != 0 && len(f.Order) > 0 {
+		return errors.New("order needs a path to a whole name (PID-5, PID-5[*]), not a component")
+	}
+	s.fn = func(v hl7.Value, p hl7.Path, m *hl7.Message) (string, bool, error) {
+		d := m.Delimiters()
+		if p.Component != 0 {
+			out, err := d.EscapeText(applyCase(f.Case, v.String()))
+			return out, true, err
+		}
+		if p.Repetition == 0 {
+			v = v.Rep(1)
+		}
+		var comps []string
+		for _, c := range v.Comps() {
+			comps = append(comps, caseEncoded(f.Case, c, d))
+		}
+		if len(f.Order) > 0 {
+			ordered := make([]string, 0, len(comps))
+			used := map[int]bool{}
+			for _, n := range f.Order {
+				used[n] = true
+				if n <= len(comps) {
+					ordered = append(ordered, comps[n-1])
+				} else {
+					ordered = append(ordered, "")
+				}
+			}
+			for i, c := range comps {
+				if !used[i+1] {
+					ordered = append(ordered, c)
+				}
+			}
+			comps = ordered
+		}
+		for len(comps) > 0 && comps[len(comps)-1] == "" {
+			comps = comps[:len(comps)-1]
+		}
+		out := strings.Join(comps, string(d.Component))
+		// Write the repetition only, so that the field's other repetitions stay.
+		q := p
+		q.Repetition = max(q.Repetition, 1)
+		return "", false, m.SetRawAt(q, out)
+	}
+	return nil
+}
+
+// caseEncoded applies a case to every leaf of a component, keeping its sub-components.
+func caseEncoded(c string, v hl7.Value, d hl7.Delimiters) string {
+	if v.NumSubs() <= 1 {
+		s, _ := d.EscapeText(applyCase(c, v.String()))
+		return s
+	}
+	parts := make([]string, 0, v.NumSubs())
+	for _, sv := range v.Subs() {
+		s, _ := d.EscapeText(applyCase(c, sv.String()))
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, string(d.SubComponent))
+}
+
+func (s *formatStep) initPhone(f PhoneFormat) error {
+	want := strings.Count(f.Pattern, "#")
+	if f.Pattern != "" && want == 0 {
+		return errors.New("a phone pattern has one # per digit")
+	}
+	if digitsOf(f.Country) != f.Country {
+		return fmt.Errorf("country %q: digits only", f.Country)
+	}
+	s.fn = func(v hl7.Value, p hl7.Path, m *hl7.Message) (string, bool, error) {
+		if !v.IsLeaf() {
+			return "", false, errNotLeaf
+		}
+		digits := digitsOf(v.String())
+		if f.Pattern == "" {
+			return digits, true, nil
+		}
+		if len(digits) == want+len(f.Country) && f.Country != "" && strings.HasPrefix(digits, f.Country) {
+			digits = digits[len(f.Country):]
+		}
+		if len(digits) != want {
+			return "", false, fmt.Errorf("%d digits, the pattern %q has %d", len(digits), f.Pattern, want)
+		}
+		var b strings.Builder
+		k := 0
+		for _, r := range f.Pattern {
+			if r == '#' {
+				b.WriteByte(digits[k])
+				k++
+				continue
+			}
+			b.WriteRune(r)
+		}
+		out, err := escape(m.Delimiters(), b.String())
+		return out, true, err
+	}
+	return nil
+}
+
+func (s *formatStep) initID(f IDFormat) error {
+	if f.PadWith == "" {
+		f.PadWith = "0"
+	}
+	if f.Pad < 0 || f.Pad > maxPad {
+		return fmt.Errorf("pad %d: between 0 and %d", f.Pad, maxPad)
+	}
+	whole := f.Authority != "" || f.TypeCode != ""
+	if whole && s.path.p.Component != 0 {
+		return errors.New("authority and type_code need a path to a whole identifier (PID-3, PID-3[*]), not a component")
+	}
+	s.fn = func(v hl7.Value, p hl7.Path, m *hl7.Message) (string, bool, error) {
+		d := m.Delimiters()
+		idv := v
+		if p.Component == 0 {
+			idv = v.Comp(1)
+		}
+		id := idv.String()
+		if f.Strip != "" {
+			id = strings.TrimLeft(id, f.Strip)
+		}
+		id, err := padLeft(id, f.Pad, f.PadWith)
+		if err != nil {
+			return "", false, err
+		}
+		enc, err := d.EscapeText(id)
+		if err != nil {
+			return "", false, err
+		}
+		if p.Component != 0 {
+			return enc, true, nil
+		}
+		// Write component by component so that the identifier's other components stay.
+		base := p
+		if base.Repetition == 0 {
+			base.Repetition = 1
+		}
+		set := func(comp int, text string) error {
+			q := base
+			q.Component = comp
+			e, err := d.EscapeText(text)
+			if err != nil {
+				return err
+			}
+			return m.SetRawAt(q, e)
+		}
+		if err := set(1, id); err != nil {
+			return "", false, err
+		}
+		if f.Authority != "" {
+			if err := set(4, f.Authority); err != nil {
+				return "", false, err
+			}
+		}
+		if f.TypeCode != "" {
+			if err := set(5, f.TypeCode); err != nil {
+				return "", false, err
+			}
+		}
+		return "", false, nil
+	}
+	return nil
+}
+
+func (s *formatStep) initText(f TextFormat) error {
+	if err := checkCase(f.Case); err != nil {
+		return err
+	}
+	if f.Max < 0 {
+		return errors.New("max cannot be negative")
+	}
+	s.fn = func(v hl7.Value, p hl7.Path, m *hl7.Message) (string, bool, error) {
+		if !v.IsLeaf() {
+			return "", false, errNotLeaf
+		}
+		t := applyCase(f.Case, v.String())
+		if f.Trim {
+			t = strings.TrimSpace(t)
+		}
+		if f.Max > 0 && utf8.RuneCountInString(t) > f.Max {
+			t = string([]rune(t)[:f.Max])
+		}
+		out, err := escape(m.Delimiters(), t)
+		return out, true, err
+	}
+	return nil
+}

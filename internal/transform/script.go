@@ -1,0 +1,721 @@
+package transform
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/dop251/goja/parser"
+
+	"github.com/courier-hl7/courier/hl7"
+)
+
+// Script limits: the defaults, and the most a value of channel.state may hold.
+const (
+	DefaultScriptTimeout = 100 * time.Millisecond
+	DefaultScriptMemory  = 16 << 20
+	maxStateValue        = 64 << 10
+	maxStateKey          = 200
+	maxPathCache         = 512
+)
+
+// ScriptOptions configures a script step.
+type ScriptOptions struct {
+	// Name names the script in errors and logs: its file, or "script".
+	Name string
+	// Source is the JavaScript. It runs as the body of a strict-mode function, so that its
+	// variables do not outlive a message; `return` ends it.
+	Source string
+	// Timeout bounds one run; zero means DefaultScriptTimeout.
+	Timeout time.Duration
+	// MaxMemory bounds, per run, the bytes of the strings the API hands to the script or takes
+	// from it and of the strings and arrays String.repeat, padStart, padEnd and Array.fill
+	// make; zero means DefaultScriptMemory. See docs/transform.md for what it cannot bound.
+	MaxMemory int
+}
+
+// ScriptError reports a script that does not compile, or that failed while it ran, at its
+// 1-based line and column.
+type ScriptError struct {
+	Script string
+	Line   int
+	Column int
+	Msg    string
+}
+
+func (e *ScriptError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("script %s: line %d column %d: %s", e.Script, e.Line, e.Column, e.Msg)
+	}
+	return fmt.Sprintf("script %s: %s", e.Script, e.Msg)
+}
+
+// Sentinels a ScriptError's message is built from, for errors.Is through ScriptRunError.
+var (
+	ErrScriptTimeout = errors.New("the script ran longer than its time limit")
+	ErrScriptMemory  = errors.New("the script went over its memory limit")
+)
+
+// scriptRunError is a ScriptError that wraps its cause.
+type scriptRunError struct {
+	ScriptError
+	cause error
+}
+
+func (e *scriptRunError) Unwrap() error { return e.cause }
+
+type scriptStep struct {
+	stepBase
+	o     ScriptOptions
+	prog  *goja.Program
+	pool  chan *scriptVM
+	log   *slog.Logger
+	deps  *Deps
+	tabls *Tables
+}
+
+// wrapper runs the source as a function body: its variables are local to one run, strict
+// mode makes assignments to undeclared names errors instead of globals, and return works.
+const wrapPrefix = "(function(msg, tables, log, channel) {\"use strict\";\n"
+
+// Script returns a step that runs JavaScript with the API documented in docs/transform.md:
+// msg, tables, log and channel. It is compiled now; a syntax error is a *ScriptError.
+func Script(o ScriptOptions) (Step, error) {
+	if o.Name == "" {
+		o.Name = "script"
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultScriptTimeout
+	}
+	if o.MaxMemory <= 0 {
+		o.MaxMemory = DefaultScriptMemory
+	}
+	if strings.TrimSpace(o.Source) == "" {
+		return nil, &ScriptError{Script: o.Name, Msg: "empty script"}
+	}
+	// parser.ParseFile keeps the positions that goja.Parse flattens into a message.
+	tree, err := parser.ParseFile(nil, o.Name, wrapPrefix+o.Source+"\n})", 0)
+	if err != nil {
+		return nil, compileScriptError(o.Name, err)
+	}
+	prog, err := goja.CompileAST(tree, false)
+	if err != nil {
+		return nil, compileScriptError(o.Name, err)
+	}
+	return &scriptStep{o: o, prog: prog, pool: make(chan *scriptVM, 2*runtime.GOMAXPROCS(0))}, nil
+}
+
+func compileScriptError(name string, err error) *ScriptError {
+	var list parser.ErrorList
+	if errors.As(err, &list) && len(list) > 0 {
+		return &ScriptError{Script: name, Line: list[0].Position.Line - 1, Column: list[0].Position.Column, Msg: list[0].Message}
+	}
+	var pe *parser.Error
+	if errors.As(err, &pe) {
+		return &ScriptError{Script: name, Line: pe.Position.Line - 1, Column: pe.Position.Column, Msg: pe.Message}
+	}
+	var ce *goja.CompilerSyntaxError
+	if errors.As(err, &ce) && ce.File != nil {
+		pos := ce.File.Position(ce.Offset)
+		return &ScriptError{Script: name, Line: pos.Line - 1, Column: pos.Column, Msg: ce.Message}
+	}
+	return &ScriptError{Script: name, Msg: err.Error()}
+}
+
+func (s *scriptStep) Kind() string { return "script" }
+
+func (s *scriptStep) compile(c *compiler) error {
+	s.deps = c.deps
+	s.tabls = c.tables
+	log := slog.New(slog.DiscardHandler)
+	if c.deps != nil && c.deps.Logger != nil {
+		log = c.deps.Logger
+	}
+	s.log = log.With("script", s.o.Name)
+	if c.deps != nil && c.deps.Channel != "" {
+		s.log = s.log.With("channel", c.deps.Channel)
+	}
+	// Build one machine now: it proves the script's top level runs, and the pool starts warm.
+	vm, err := s.newVM()
+	if err != nil {
+		return err
+	}
+	s.pool <- vm
+	return nil
+}
+
+// scriptVM is one pooled JavaScript runtime with the API bound to whatever message it runs.
+type scriptVM struct {
+	s        *scriptStep
+	rt       *goja.Runtime
+	call     goja.Callable
+	args     [4]goja.Value
+	r        *run
+	it       *item
+	budget   int
+	paths    map[string]hl7.Path
+	fields   map[string]hl7.Path // field paths relative to a segment, for segment objects
+	segProto *goja.Object
+	handles  []segHandle
+	gen      int // changes when segments may have moved
+
+	mu     sync.Mutex // guards active against the timer
+	active bool
+}
+
+func (s *scriptStep) getVM() (*scriptVM, error) {
+	select {
+	case vm := <-s.pool:
+		return vm, nil
+	default:
+		return s.newVM()
+	}
+}
+
+func (s *scriptStep) putVM(vm *scriptVM) {
+	vm.r, vm.it = nil, nil
+	clear(vm.handles)
+	vm.handles = vm.handles[:0]
+	select {
+	case s.pool <- vm:
+	default:
+	}
+}
+
+func (s *scriptStep) newVM() (*scriptVM, error) {
+	rt := goja.New()
+	rt.SetMaxCallStackSize(512)
+	vm := &scriptVM{s: s, rt: rt, paths: map[string]hl7.Path{}, fields: map[string]hl7.Path{}}
+	vm.segProto = vm.segmentProto()
+	if err := vm.guardBuiltins(); err != nil {
+		return nil, err
+	}
+	v, err := rt.RunProgram(s.prog)
+	if err != nil {
+		return nil, s.runError(err)
+	}
+	fn, ok := goja.AssertFunction(v)
+	if !ok {
+		return nil, &ScriptError{Script: s.o.Name, Msg: "internal: the wrapped script is not a function"}
+	}
+	vm.call = fn
+	vm.args = [4]goja.Value{vm.msgAPI(), vm.tablesAPI(), vm.logAPI(), vm.channelAPI()}
+	return vm, nil
+}
+
+func (s *scriptStep) apply(r *run, it *item) error {
+	vm, err := s.getVM()
+	if err != nil {
+		return err
+	}
+	vm.r, vm.it, vm.budget = r, it, s.o.MaxMemory
+	vm.mu.Lock()
+	vm.active = true
+	vm.mu.Unlock()
+	interrupt := func(reason error) func() {
+		return func() {
+			vm.mu.Lock()
+			if vm.active {
+				vm.rt.Interrupt(reason)
+			}
+			vm.mu.Unlock()
+		}
+	}
+	timer := time.AfterFunc(s.o.Timeout, interrupt(ErrScriptTimeout))
+	var stopCtx func() bool
+	if r.ctx.Done() != nil {
+		stopCtx = contextAfterFunc(r, interrupt(r.ctx.Err()))
+	}
+	_, err = vm.call(goja.Undefined(), vm.args[:]...)
+	vm.mu.Lock()
+	vm.active = false
+	vm.mu.Unlock()
+	timer.Stop()
+	if stopCtx != nil {
+		stopCtx()
+	}
+	vm.rt.ClearInterrupt()
+	s.putVM(vm)
+	if err != nil {
+		return s.runError(err)
+	}
+	return nil
+}
+
+// runError turns a goja error into a *ScriptError at the script's own line and column.
+func (s *scriptStep) runError(err error) error {
+	se := &scriptRunError{ScriptError: ScriptError{Script: s.o.Name}, cause: err}
+	var stack []goja.StackFrame
+	var ie *goja.InterruptedError
+	var ex *goja.Exception
+	switch {
+	case errors.As(err, &ie):
+		cause, _ := ie.Value().(error)
+		if cause == nil {
+			cause = ErrScriptTimeout
+		}
+		se.cause = cause
+		se.Msg = cause.Error()
+		if errors.Is(cause, ErrScriptTimeout) {
+			se.Msg = fmt.Sprintf("%v (%s)", cause, s.o.Timeout)
+		}
+		stack = ie.Stack()
+	case errors.As(err, &ex):
+		se.Msg = ex.Value().String()
+		if inner := ex.Unwrap(); inner != nil {
+			se.cause = inner
+		}
+		stack = ex.Stack()
+	default:
+		se.Msg = err.Error()
+	}
+	for _, f := range stack {
+		if f.SrcName() == s.o.Name {
+			pos := f.Position()
+			se.Line, se.Column = pos.Line-1, pos.Column
+			break
+		}
+	}
+	return se
+}
+
+// charge takes n bytes from the run's memory budget; over it, the run stops.
+func (vm *scriptVM) charge(n int) {
+	vm.budget -= n
+	if vm.budget < 0 {
+		vm.rt.Interrupt(ErrScriptMemory)
+		panic(vm.rt.NewGoError(ErrScriptMemory))
+	}
+}
+
+// str returns s to the script, charged to the budget.
+func (vm *scriptVM) str(s string) goja.Value {
+	vm.charge(len(s))
+	return vm.rt.ToValue(s)
+}
+
+func (vm *scriptVM) throw(format string, args ...any) {
+	panic(vm.rt.NewGoError(fmt.Errorf(format, args...)))
+}
+
+// arg returns argument i as a string, charged to the budget; a missing one is an error.
+func (vm *scriptVM) arg(call goja.FunctionCall, i int, name string) string {
+	a := call.Argument(i)
+	if goja.IsUndefined(a) || goja.IsNull(a) {
+		vm.throw("%s is missing", name)
+	}
+	s := a.String()
+	vm.charge(len(s))
+	return s
+}
+
+// path parses a path, keeping a few hundred parsed paths per machine.
+func (vm *scriptVM) path(s string) hl7.Path {
+	if p, ok := vm.paths[s]; ok {
+		return p
+	}
+	p, err := hl7.ParsePath(s)
+	if err != nil {
+		vm.throw("%v", err)
+	}
+	if len(vm.paths) >= maxPathCache {
+		clear(vm.paths)
+	}
+	vm.paths[s] = p
+	return p
+}
+
+func (vm *scriptVM) msg() *hl7.Message { return vm.it.msg }
+
+func (vm *scriptVM) fn(f func(call goja.FunctionCall) goja.Value) goja.Value {
+	return vm.rt.ToValue(f)
+}
+
+func (vm *scriptVM) msgAPI() goja.Value {
+	rt := vm.rt
+	o := rt.NewObject()
+	set := func(name string, f func(call goja.FunctionCall) goja.Value) { _ = o.Set(name, vm.fn(f)) }
+	set("get", func(c goja.FunctionCall) goja.Value {
+		return vm.str(vm.msg().ValueAt(vm.path(vm.arg(c, 0, "path"))).String())
+	})
+	set("exists", func(c goja.FunctionCall) goja.Value {
+		return rt.ToValue(exists(vm.msg().ValueAt(vm.path(vm.arg(c, 0, "path")))))
+	})
+	set("set", func(c goja.FunctionCall) goja.Value {
+		defer vm.edited(vm.msg().NumSegments())
+		p := vm.path(vm.arg(c, 0, "path"))
+		text := vm.arg(c, 1, "value")
+		if p.Field == 0 {
+			vm.throw("set %s: a whole segment is set with setRaw", p)
+		}
+		if err := vm.msg().SetAt(p, text); err != nil {
+			vm.throw("%v", err)
+		}
+		return goja.Undefined()
+	})
+	set("setRaw", func(c goja.FunctionCall) goja.Value {
+		defer vm.edited(vm.msg().NumSegments())
+		p := vm.path(vm.arg(c, 0, "path"))
+		if err := vm.msg().SetRawAt(p, vm.arg(c, 1, "value")); err != nil {
+			vm.throw("%v", err)
+		}
+		return goja.Undefined()
+	})
+	set("delete", func(c goja.FunctionCall) goja.Value {
+		defer vm.edited(vm.msg().NumSegments())
+		if err := vm.msg().DeleteAt(vm.path(vm.arg(c, 0, "path"))); err != nil {
+			vm.throw("%v", err)
+		}
+		return goja.Undefined()
+	})
+	set("count", func(c goja.FunctionCall) goja.Value {
+		t, err := parseCount(vm.arg(c, 0, "segment name or path"))
+		if err != nil {
+			vm.throw("%v", err)
+		}
+		return rt.ToValue(countOf(vm.msg(), t))
+	})
+	set("values", func(c goja.FunctionCall) goja.Value {
+		t, err := parseTarget(vm.arg(c, 0, "path"))
+		if err != nil {
+			vm.throw("%v", err)
+		}
+		vs := values(vm.msg(), t)
+		vm.charge(16 * len(vs))
+		for _, v := range vs {
+			vm.charge(len(v.(string)))
+		}
+		return rt.ToValue(vs)
+	})
+	set("segments", func(c goja.FunctionCall) goja.Value {
+		name := vm.arg(c, 0, "segment name")
+		if !isSegmentName(name) {
+			vm.throw("%q is not a segment name", name)
+		}
+		var out []any
+		occ := 0
+		for pos, seg := range vm.msg().Segments() {
+			if seg.Name() == name {
+				occ++
+				out = append(out, vm.segmentObject(name, occ, pos))
+			}
+		}
+		vm.charge(64 * len(out))
+		return rt.ToValue(out)
+	})
+	set("addSegment", func(c goja.FunctionCall) goja.Value {
+		defer vm.edited(vm.msg().NumSegments())
+		text := vm.arg(c, 0, "segment")
+		m := vm.msg()
+		at := m.NumSegments()
+		if a := c.Argument(1); !goja.IsUndefined(a) {
+			p := vm.path(a.String())
+			i := segPos(m, p.Segment, p.Occurrence)
+			if i < 0 {
+				vm.throw("addSegment: no %s segment to add after", p)
+			}
+			at = i + 1
+		}
+		if err := m.InsertSegment(at, text); err != nil {
+			vm.throw("addSegment: %v", err)
+		}
+		return goja.Undefined()
+	})
+	set("removeSegment", func(c goja.FunctionCall) goja.Value {
+		defer vm.edited(vm.msg().NumSegments())
+		p := vm.path(vm.arg(c, 0, "segment"))
+		if p.Field != 0 {
+			vm.throw("removeSegment %s: name a segment (ZPI, OBX[2])", p)
+		}
+		if i := segPos(vm.msg(), p.Segment, p.Occurrence); i > 0 {
+			vm.msg().RemoveSegment(i)
+		}
+		return goja.Undefined()
+	})
+	set("raw", func(c goja.FunctionCall) goja.Value { return vm.str(string(vm.r.orig)) })
+	set("toString", func(c goja.FunctionCall) goja.Value { return vm.str(string(vm.msg().Text())) })
+	set("filter", func(c goja.FunctionCall) goja.Value {
+		reason := "the script filtered the message"
+		if a := c.Argument(0); !goja.IsUndefined(a) {
+			reason = "script: " + clipExpr(a.String())
+		}
+		vm.it.drop, vm.it.reason = true, reason
+		return goja.Undefined()
+	})
+	set("route", func(c goja.FunctionCall) goja.Value {
+		var names []string
+		if err := rt.ExportTo(c.Argument(0), &names); err != nil {
+			vm.throw("route: give a list of destination names")
+		}
+		if d := vm.s.deps; d != nil && d.Destinations != nil {
+			for _, n := range names {
+				if !containsString(d.Destinations, n) {
+					vm.throw("route: no destination %q in this channel", n)
+				}
+			}
+		}
+		vm.it.dests = append([]string{}, names...)
+		return goja.Undefined()
+	})
+	return o
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// segHandle is what a segment object stands for: a segment by name and occurrence, with its
+// position cached while the message's segments do not move.
+type segHandle struct {
+	name string
+	occ  int
+	pos  int
+	gen  int
+}
+
+// segmentObject is what msg.segments returns. Its methods and its name and index come from
+// one prototype per machine, so that a segment costs one small object; "_h" indexes the run's
+// handles.
+func (vm *scriptVM) segmentObject(name string, occ, pos int) goja.Value {
+	vm.handles = append(vm.handles, segHandle{name: name, occ: occ, pos: pos, gen: vm.gen})
+	o := vm.rt.CreateObject(vm.segProto)
+	_ = o.Set("_h", len(vm.handles)-1)
+	return o
+}
+
+// handle returns the segment a method was called on, and its current position.
+func (vm *scriptVM) handle(c goja.FunctionCall) (*segHandle, int) {
+	i := int(c.This.ToObject(vm.rt).Get("_h").ToInteger())
+	if i < 0 || i >= len(vm.handles) {
+		vm.throw("not a segment of this message")
+	}
+	h := &vm.handles[i]
+	if h.gen != vm.gen {
+		h.pos, h.gen = segPos(vm.msg(), h.name, h.occ), vm.gen
+	}
+	return h, h.pos
+}
+
+// fieldPath reads a field path relative to a segment ("3.1", "5[2]"), keeping parsed ones.
+func (vm *scriptVM) fieldPath(f string) hl7.Path {
+	if p, ok := vm.fields[f]; ok {
+		return p
+	}
+	p, err := hl7.ParsePath("SEG-" + f)
+	if err != nil {
+		vm.throw("%v", err)
+	}
+	if len(vm.fields) >= maxPathCache {
+		clear(vm.fields)
+	}
+	vm.fields[f] = p
+	return p
+}
+
+// edited notes a change that may have moved segments (one added or removed), so that cached
+// positions are looked up again.
+func (vm *scriptVM) edited(before int) {
+	if vm.msg().NumSegments() != before {
+		vm.gen++
+	}
+}
+
+// segmentProto builds the methods of segment objects: get, set, setRaw, delete, toString.
+func (vm *scriptVM) segmentProto() *goja.Object {
+	rt := vm.rt
+	proto := rt.NewObject()
+	fieldPath := func(c goja.FunctionCall) (hl7.Path, int) {
+		h, pos := vm.handle(c)
+		p := vm.fieldPath(vm.arg(c, 0, "field"))
+		p.Segment, p.Occurrence = h.name, h.occ
+		return p, pos
+	}
+	_ = proto.DefineAccessorProperty("name", rt.ToValue(func(c goja.FunctionCall) goja.Value {
+		h, _ := vm.handle(c)
+		return rt.ToValue(h.name)
+	}), nil, goja.FLAG_FALSE, goja.FLAG_TRUE)
+	_ = proto.DefineAccessorProperty("index", rt.ToValue(func(c goja.FunctionCall) goja.Value {
+		h, _ := vm.handle(c)
+		return rt.ToValue(h.occ)
+	}), nil, goja.FLAG_FALSE, goja.FLAG_TRUE)
+	_ = proto.Set("get", func(c goja.FunctionCall) goja.Value {
+		p, pos := fieldPath(c)
+		if pos < 0 {
+			return vm.str("")
+		}
+		return vm.str(valueIn(vm.msg(), pos, p).String())
+	})
+	_ = proto.Set("set", func(c goja.FunctionCall) goja.Value {
+		p, _ := fieldPath(c)
+		if err := vm.msg().SetAt(p, vm.arg(c, 1, "value")); err != nil {
+			vm.throw("%v", err)
+		}
+		return goja.Undefined()
+	})
+	_ = proto.Set("setRaw", func(c goja.FunctionCall) goja.Value {
+		p, _ := fieldPath(c)
+		if err := vm.msg().SetRawAt(p, vm.arg(c, 1, "value")); err != nil {
+			vm.throw("%v", err)
+		}
+		return goja.Undefined()
+	})
+	_ = proto.Set("delete", func(c goja.FunctionCall) goja.Value {
+		p, _ := fieldPath(c)
+		if err := vm.msg().DeleteAt(p); err != nil {
+			vm.throw("%v", err)
+		}
+		return goja.Undefined()
+	})
+	_ = proto.Set("toString", func(c goja.FunctionCall) goja.Value {
+		_, pos := vm.handle(c)
+		if pos < 0 {
+			return vm.str("")
+		}
+		return vm.str(vm.msg().Segment(pos).String())
+	})
+	return proto
+}
+
+func (vm *scriptVM) tablesAPI() goja.Value {
+	rt := vm.rt
+	o := rt.NewObject()
+	_ = o.Set("lookup", func(c goja.FunctionCall) goja.Value {
+		name, key := vm.arg(c, 0, "table"), vm.arg(c, 1, "key")
+		if vm.s.tabls == nil {
+			vm.throw("no tables are defined")
+		}
+		v, ok, err := vm.s.tabls.Lookup(name, key)
+		if err != nil {
+			vm.throw("%v", err)
+		}
+		if !ok {
+			if d := c.Argument(2); !goja.IsUndefined(d) {
+				return d
+			}
+			return goja.Undefined()
+		}
+		return vm.str(v)
+	})
+	return o
+}
+
+func (vm *scriptVM) logAPI() goja.Value {
+	rt := vm.rt
+	o := rt.NewObject()
+	for _, lv := range []struct {
+		name  string
+		level slog.Level
+	}{{"debug", slog.LevelDebug}, {"info", slog.LevelInfo}, {"warn", slog.LevelWarn}, {"error", slog.LevelError}} {
+		_ = o.Set(lv.name, func(c goja.FunctionCall) goja.Value {
+			msg := vm.arg(c, 0, "message")
+			var attrs []any
+			for i := 1; i+1 < len(c.Arguments); i += 2 {
+				attrs = append(attrs, c.Arguments[i].String(), c.Arguments[i+1].Export())
+			}
+			vm.s.log.Log(vm.r.ctx, lv.level, msg, attrs...)
+			return goja.Undefined()
+		})
+	}
+	return o
+}
+
+func (vm *scriptVM) channelAPI() goja.Value {
+	rt := vm.rt
+	o := rt.NewObject()
+	name := ""
+	if vm.s.deps != nil {
+		name = vm.s.deps.Channel
+	}
+	_ = o.Set("name", name)
+	state := rt.NewObject()
+	st := func() State {
+		if vm.s.deps == nil || vm.s.deps.State == nil {
+			vm.throw("channel.state is not available here")
+		}
+		return vm.s.deps.State
+	}
+	key := func(c goja.FunctionCall) string {
+		k := vm.arg(c, 0, "key")
+		if k == "" || len(k) > maxStateKey {
+			vm.throw("channel.state keys are 1 to %d characters", maxStateKey)
+		}
+		return k
+	}
+	_ = state.Set("get", func(c goja.FunctionCall) goja.Value {
+		k := key(c)
+		b, ok, err := st().Get(vm.r.ctx, k)
+		if err != nil {
+			vm.throw("channel.state.get %q: %v", k, err)
+		}
+		if !ok {
+			return goja.Undefined()
+		}
+		vm.charge(2 * len(b))
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			vm.throw("channel.state.get %q: stored value is not JSON: %v", k, err)
+		}
+		return rt.ToValue(v)
+	})
+	_ = state.Set("set", func(c goja.FunctionCall) goja.Value {
+		k := key(c)
+		b, err := json.Marshal(c.Argument(1).Export())
+		if err != nil {
+			vm.throw("channel.state.set %q: %v", k, err)
+		}
+		if len(b) > maxStateValue {
+			vm.throw("channel.state.set %q: %d bytes of JSON, the limit is %d", k, len(b), maxStateValue)
+		}
+		if err := st().Set(vm.r.ctx, k, b); err != nil {
+			vm.throw("channel.state.set %q: %v", k, err)
+		}
+		return goja.Undefined()
+	})
+	_ = o.Set("state", state)
+	return o
+}
+
+// guardBuiltins wraps the built-ins that make large strings or arrays from small arguments,
+// so that "x".repeat(1e9) fails at once instead of exhausting memory.
+func (vm *scriptVM) guardBuiltins() error {
+	limit := func(c goja.FunctionCall) goja.Value {
+		n := c.Argument(0).ToFloat()
+		if n != n || n < 0 {
+			return goja.Undefined()
+		}
+		if n > float64(vm.budget) {
+			vm.rt.Interrupt(ErrScriptMemory)
+			panic(vm.rt.NewGoError(ErrScriptMemory))
+		}
+		vm.charge(int(n))
+		return goja.Undefined()
+	}
+	const prelude = `(function(limit) {
+	"use strict";
+	var S = String.prototype, A = Array.prototype;
+	var repeat = S.repeat, padStart = S.padStart, padEnd = S.padEnd, fill = A.fill;
+	function def(o, name, f) { Object.defineProperty(o, name, {value: f, writable: true, configurable: true}); }
+	def(S, "repeat", function(n) { limit(String(this).length * Number(n)); return repeat.call(this, n); });
+	def(S, "padStart", function(n, s) { limit(Number(n)); return padStart.call(this, n, s); });
+	def(S, "padEnd", function(n, s) { limit(Number(n)); return padEnd.call(this, n, s); });
+	def(A, "fill", function(v, a, b) { limit(8 * Number(this.length)); return fill.call(this, v, a, b); });
+})`
+	v, err := vm.rt.RunString(prelude)
+	if err != nil {
+		return err
+	}
+	f, _ := goja.AssertFunction(v)
+	_, err = f(goja.Undefined(), vm.rt.ToValue(limit))
+	return err
+}
