@@ -39,6 +39,7 @@ func App(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newSchemaCmd(),
 		newConvertCmd(),
 		newMessagesCmd(),
+		newTestCmd(),
 	)
 	return root
 }

@@ -133,3 +133,10 @@ func TestConvert(t *testing.T) {
 		t.Errorf("bad --to: %d %q", code, errOut)
 	}
 }
+
+func writeAt(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -310,7 +310,7 @@ func newMessagesReprocessCmd(sf *storeFlags) *cobra.Command {
 				return err
 			}
 			defer eng.Stop(context.Background())
-			plan, err := server.Load(server.LoadOptions{File: sf.config, Env: connector.Global(), Receiver: eng.Receiver})
+			plan, err := server.Load(server.LoadOptions{File: sf.config, Env: connector.Global(), Receiver: eng.Receiver, Store: func() store.Store { return st }})
 			if err != nil {
 				return err
 			}

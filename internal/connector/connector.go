@@ -69,13 +69,16 @@ type Source interface {
 
 // Outbound is one message to deliver.
 type Outbound struct {
-	Content   []byte       // the bytes to send, after the destination's transform
-	Message   *hl7.Message // Content parsed (nil when it does not parse: send the bytes as they are)
-	MessageID int64
-	EntryID   int64
-	Attempt   int // 1 for the first attempt
-	Meta      store.Meta
-	Received  time.Time
+	Content []byte // the bytes to send, after the destination's transform
+	// ContentType is the media type of Content when a step encoded it (application/json,
+	// application/fhir+json, application/xml); empty for HL7 v2 (ER7).
+	ContentType string
+	Message     *hl7.Message // the HL7 message (nil when Content does not parse: send the bytes as they are)
+	MessageID   int64
+	EntryID     int64
+	Attempt     int // 1 for the first attempt
+	Meta        store.Meta
+	Received    time.Time
 }
 
 // Response is what a destination got back.

@@ -29,6 +29,12 @@ type Output struct {
 	Message *hl7.Message
 	// Destinations restricts delivery to these destinations (a route step); nil means all.
 	Destinations []string
+	// Body, when set, is what a destination sends instead of Message's HL7 bytes: the message
+	// encoded as JSON, XML or a FHIR Bundle by a destination's steps. Message stays the HL7
+	// message it came from (for file name templates, logs). Channel steps may not set it: the
+	// store keeps HL7.
+	Body        []byte
+	ContentType string
 }
 
 // Pass returns the result that lets m through unchanged to every destination.

@@ -247,7 +247,11 @@ func (d *destination) outbound(ctx context.Context, e *store.Entry) ([]*connecto
 	for _, r := range res.Outputs {
 		o := base
 		o.Message = r.Message
-		o.Content = r.Message.Bytes()
+		if r.Body != nil {
+			o.Content, o.ContentType = r.Body, r.ContentType
+		} else {
+			o.Content = r.Message.Bytes()
+		}
 		outs = append(outs, &o)
 	}
 	return outs, false, nil

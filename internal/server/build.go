@@ -14,12 +14,15 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/courier-hl7/courier/hl7"
 	"github.com/courier-hl7/courier/internal/config"
 	"github.com/courier-hl7/courier/internal/connector"
 	"github.com/courier-hl7/courier/internal/engine"
+	"github.com/courier-hl7/courier/internal/store"
+	"github.com/courier-hl7/courier/internal/transform"
 )
 
 // Settings are the server and store settings of a configuration.
@@ -55,6 +58,9 @@ type LoadOptions struct {
 	Logs io.Writer
 	// Receiver finds channels at run time, for channel destinations.
 	Receiver func(string) (connector.Receiver, bool)
+	// Store returns the store at run time, for scripts' channel state (nil before it is
+	// open: lint and tests run without one).
+	Store func() store.Store
 	// LookupEnv reads environment variables (default os.LookupEnv).
 	LookupEnv func(string) (string, bool)
 }
@@ -161,10 +167,31 @@ func buildChannel(ch *config.Node, channels map[string]bool, opts LoadOptions, l
 	if cs := cfg.Parser.Charset; cs != "" && !hl7.SupportedCharset(cs) {
 		errs = append(errs, ch.Errorf(keyCharset, "character set %q is not supported (use an HL7 table 0211 value such as 8859/1 or UNICODE UTF-8, or an IANA name)", cs))
 	}
-	if types := ch.Strings(keyTypes); len(types) > 0 {
-		cfg.Processor = engine.TypeFilter(types)
-	}
 	deps := connector.Deps{Logger: log, Channel: name, BaseDir: baseDir, DataDir: dataDir, Receiver: opts.Receiver}
+	var destNamesList []string
+	for _, dn := range ch.List(keyDests) {
+		destNamesList = append(destNamesList, dn.String(keyName))
+	}
+	tdeps := transform.Deps{Logger: log, Channel: name, TableDir: baseDir, Destinations: destNamesList}
+	if opts.Store != nil {
+		tdeps.State = channelState{store: opts.Store, channel: name}
+	} else {
+		// Without a store (courier test, lint), scripts keep channel state in memory.
+		tdeps.State = &memoryState{m: map[string][]byte{}}
+	}
+	if destNamesList == nil {
+		tdeps.Destinations = []string{}
+	}
+	var steps engine.Processor
+	if hasSteps(ch) {
+		p, err := transform.FromConfig(ch, tdeps)
+		if err != nil {
+			errs = append(errs, asConfigErrors(ch, err)...)
+		} else {
+			steps = p
+		}
+	}
+	cfg.Processor = chain(typeFilter(ch.Strings(keyTypes)), steps)
 	if src := ch.Object(keySource); src != nil {
 		s, err := opts.Env.NewSource(src, deps)
 		if err != nil {
@@ -199,6 +226,16 @@ func buildChannel(ch *config.Node, channels map[string]bool, opts LoadOptions, l
 				errs = append(errs, dn.Errorf(keyOrderBy, "%v", err))
 			} else {
 				dc.OrderBy = &p
+			}
+		}
+		if hasSteps(dn) {
+			dd := tdeps
+			dd.Destinations, dd.Logger = nil, log.With("destination", dname)
+			p, err := transform.FromConfig(dn, dd)
+			if err != nil {
+				errs = append(errs, asConfigErrors(dn, err)...)
+			} else {
+				dc.Processor = p
 			}
 		}
 		r := dn.Object(keyRetry)
@@ -260,4 +297,120 @@ func closePlan(p *Plan) {
 			}
 		}
 	}
+}
+
+// hasSteps reports whether a channel or destination configures a filter, tables or steps.
+func hasSteps(n *config.Node) bool {
+	return n.Has("filter") || n.Has("steps") || n.Has("tables")
+}
+
+func typeFilter(types []string) engine.Processor {
+	if len(types) == 0 {
+		return nil
+	}
+	return engine.TypeFilter(types)
+}
+
+// chain runs processors one after the other; nil ones are skipped.
+func chain(ps ...engine.Processor) engine.Processor {
+	var list []engine.Processor
+	for _, p := range ps {
+		if p != nil {
+			list = append(list, p)
+		}
+	}
+	switch len(list) {
+	case 0:
+		return nil
+	case 1:
+		return list[0]
+	}
+	return chained(list)
+}
+
+type chained []engine.Processor
+
+// Process runs each processor on the outputs of the one before.
+func (c chained) Process(ctx context.Context, m *hl7.Message) (engine.Result, error) {
+	res, err := c[0].Process(ctx, m)
+	if err != nil || res.Filtered {
+		return res, err
+	}
+	for _, p := range c[1:] {
+		var next engine.Result
+		for _, out := range res.Outputs {
+			r, err := p.Process(ctx, out.Message)
+			if err != nil {
+				return engine.Result{}, err
+			}
+			if r.Filtered {
+				if len(res.Outputs) == 1 {
+					return r, nil
+				}
+				continue
+			}
+			for _, o := range r.Outputs {
+				if o.Destinations == nil {
+					o.Destinations = out.Destinations
+				}
+				next.Outputs = append(next.Outputs, o)
+			}
+		}
+		if len(next.Outputs) == 0 {
+			return engine.Result{Filtered: true, Reason: "every output was filtered"}, nil
+		}
+		res = next
+	}
+	return res, nil
+}
+
+// channelState gives scripts their channel's key/value state in the store.
+type channelState struct {
+	store   func() store.Store
+	channel string
+}
+
+func (s channelState) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	st := s.get()
+	if st == nil {
+		return nil, false, errNoStore
+	}
+	return st.StateGet(ctx, s.channel, key)
+}
+
+func (s channelState) Set(ctx context.Context, key string, v []byte) error {
+	st := s.get()
+	if st == nil {
+		return errNoStore
+	}
+	return st.StateSet(ctx, s.channel, key, v)
+}
+
+func (s channelState) get() store.Store {
+	if s.store == nil {
+		return nil
+	}
+	return s.store()
+}
+
+var errNoStore = errors.New("channel state is not available: the store is not open")
+
+// memoryState is channel state kept in memory, for runs without a store.
+type memoryState struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+func (s *memoryState) Get(_ context.Context, key string) ([]byte, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.m[key]
+	return v, ok, nil
+}
+
+func (s *memoryState) Set(_ context.Context, key string, v []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m[key] = append([]byte(nil), v...)
+	return nil
 }

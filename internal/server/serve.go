@@ -49,13 +49,15 @@ func Run(ctx context.Context, o RunOptions) error {
 		o.Logs = os.Stderr
 	}
 	var eng *engine.Engine
+	var st store.Store
 	lookup := func(name string) (connector.Receiver, bool) {
 		if eng == nil {
 			return nil, false
 		}
 		return eng.Receiver(name)
 	}
-	plan, err := Load(LoadOptions{File: o.File, Env: o.Env, Receiver: lookup, Logs: o.Logs})
+	getStore := func() store.Store { return st }
+	plan, err := Load(LoadOptions{File: o.File, Env: o.Env, Receiver: lookup, Logs: o.Logs, Store: getStore})
 	if err != nil {
 		return err
 	}
@@ -64,7 +66,7 @@ func Run(ctx context.Context, o RunOptions) error {
 		closePlan(plan)
 		return fmt.Errorf("create data directory: %w", err)
 	}
-	st, err := openStore(ctx, s, log)
+	st, err = openStore(ctx, s, log)
 	if err != nil {
 		closePlan(plan)
 		return err
@@ -118,7 +120,7 @@ func Run(ctx context.Context, o RunOptions) error {
 		case <-ctx.Done():
 			done = true
 		case <-reload:
-			doReload(ctx, eng, o, lookup, log)
+			doReload(ctx, eng, LoadOptions{File: o.File, Env: o.Env, Receiver: lookup, Logs: o.Logs, Store: getStore}, log)
 		}
 	}
 
@@ -143,8 +145,8 @@ func Run(ctx context.Context, o RunOptions) error {
 
 // doReload reads the configuration again and restarts the channels whose configuration
 // changed. A configuration with errors is refused and everything keeps running.
-func doReload(ctx context.Context, eng *engine.Engine, o RunOptions, lookup func(string) (connector.Receiver, bool), log *slog.Logger) {
-	plan, err := Load(LoadOptions{File: o.File, Env: o.Env, Receiver: lookup, Logs: o.Logs})
+func doReload(ctx context.Context, eng *engine.Engine, lo LoadOptions, log *slog.Logger) {
+	plan, err := Load(lo)
 	if err != nil {
 		log.Error("reload refused: the configuration has errors; the running configuration stays", "err", err)
 		return

@@ -6,6 +6,7 @@ package server
 import (
 	"github.com/courier-hl7/courier/internal/config"
 	"github.com/courier-hl7/courier/internal/connector"
+	"github.com/courier-hl7/courier/internal/transform"
 )
 
 // Keys of courier.yaml.
@@ -81,7 +82,7 @@ func RootSpec() config.Spec {
 }
 
 func channelFields() []config.Field {
-	return []config.Field{
+	return append([]config.Field{
 		{Name: keyName, Type: config.String, Required: true, Pattern: `^[A-Za-z0-9][A-Za-z0-9_.-]*$`, Description: "Unique name of the channel, used in logs, metrics and the store.", Example: "adt-in"},
 		{Name: keyEnabled, Type: config.Bool, Default: true, Description: "A disabled channel is checked but not started."},
 		{Name: keySource, Type: config.Plugin, Category: connector.CategorySource, Description: "Where messages come from. A channel without a source receives only from other channels (a `channel` destination)."},
@@ -94,11 +95,11 @@ func channelFields() []config.Field {
 		{Name: keyMaxSize, Type: config.Size, Default: "16MiB", Description: "Largest message accepted."},
 		{Name: keyTypes, Type: config.List, Elem: &config.Field{Type: config.String}, Description: "Only these message types (`ADT`) or type^trigger pairs (`ADT^A01`) go on; others are stored as FILTERED and acknowledged. Empty: all.", Example: []any{"ADT^A01", "ADT^A04", "ADT^A08"}},
 		{Name: keyDests, Type: config.List, Description: "Where messages go. Each destination has its own ordered queue.", Elem: &config.Field{Type: config.Plugin, Category: connector.CategoryDestination, Fields: destinationFields()}},
-	}
+	}, transform.Fields()...)
 }
 
 func destinationFields() []config.Field {
-	return []config.Field{
+	return append([]config.Field{
 		{Name: keyName, Type: config.String, Required: true, Pattern: `^[A-Za-z0-9][A-Za-z0-9_.-]*$`, Description: "Name of the destination, unique in its channel.", Example: "ehr"},
 		{Name: keyOrderBy, Type: config.String, Default: "", Description: "Keep order per value of this path instead of one strict queue: messages of different keys (patients) are delivered in parallel, each key in order. Empty: strict FIFO for the whole destination.", Example: "PID-3.1"},
 		{Name: keyParallel, Type: config.Int, Default: 8, Min: config.Bound(1), Max: config.Bound(1024), Description: "With order_by, how many keys are delivered at once."},
@@ -112,7 +113,7 @@ func destinationFields() []config.Field {
 			{Name: keyMaxAttempts, Type: config.Int, Default: 0, Min: config.Bound(0), Description: "Give up after this many attempts. 0 retries forever."},
 			{Name: keyOnGiveUp, Type: config.String, Default: "hold", Enum: []string{"hold", "continue"}, Description: "When a message gives up: `hold` keeps it at the head of the queue, blocking the messages behind it until an operator retries or skips it; `continue` sets it aside in error and delivers the next."},
 		}},
-	}
+	}, transform.Fields()...)
 }
 
 // defaultConfig is what `courier serve` runs without a configuration file: an MLLP listener on

@@ -27,6 +27,9 @@ var (
 	// ErrInvalidState means an operator action does not apply to the entry's state (retrying
 	// an entry that was sent, skipping one that is being sent).
 	ErrInvalidState = errors.New("invalid state for this action")
+	// ErrFull means the store ran out of space: nothing of the call was stored, and the caller
+	// must not acknowledge positively. The store recovers by itself once space is freed.
+	ErrFull = errors.New("store is full")
 )
 
 // MessageStatus is the state of a message as a whole.
@@ -80,20 +83,25 @@ type Meta struct {
 // NewMessage is a received message to store.
 type NewMessage struct {
 	Channel    string
-	ReceivedAt time.Time
-	Remote     string // remote address of the connection, when it came over a network
-	File       string // file name, when it came from a file
-	Raw        []byte // the bytes as received
-	Processed  []byte // the message after the channel's transform; nil when it is Raw
+	ReceivedAt time.Time // zero means the store's clock
+	Remote     string    // remote address of the connection, when it came over a network
+	File       string    // file name, when it came from a file
+	Raw        []byte    // the bytes as received
+	Processed  []byte    // the message after the channel's transform; nil when it is Raw
 	Meta       Meta
-	Status     MessageStatus // StatusQueued, StatusFiltered, StatusError or StatusReceived
-	Error      string        // why, for StatusError
-	Ack        []byte        // the acknowledgement returned to the sender, replayed for duplicates
-	Entries    []NewEntry
-	// DedupeKey identifies the message for duplicate detection: normally channel, MSH-3, MSH-4
-	// and MSH-10. Empty disables the check for this message.
+	// Status is StatusQueued (with entries), or StatusFiltered, StatusError or
+	// StatusReceived (without). Empty means StatusQueued when there are entries and
+	// StatusReceived otherwise. The status of a message with entries is derived from them
+	// from then on (see MessageStatus).
+	Status  MessageStatus
+	Error   string     // why, for StatusError
+	Ack     []byte     // the acknowledgement returned to the sender, replayed for duplicates
+	Entries []NewEntry // at most one per destination
+	// DedupeKey identifies the message for duplicate detection within its channel: normally
+	// channel, MSH-3, MSH-4 and MSH-10. Empty disables the check for this message.
 	DedupeKey string
-	// Reprocessed is the ID of the message this one was reprocessed from, or 0.
+	// Reprocessed is the ID of the message this one was reprocessed from, or 0. A reprocessed
+	// message is never a duplicate.
 	Reprocessed int64
 }
 
@@ -115,11 +123,16 @@ type FileMark struct {
 }
 
 // ReceiveRequest is the unit of a durable commit: its messages (and its file mark) are stored
-// together or not at all.
+// together or not at all. A request with an invalid message (no channel, an unknown status,
+// QUEUED without entries, an entry that is not PENDING or FILTERED, two entries for one
+// destination) is refused whole. A file mark committed twice is kept once.
 type ReceiveRequest struct {
 	Messages []*NewMessage
 	File     *FileMark
-	// DedupeWindow is how far back a DedupeKey is looked for; zero disables duplicate checks.
+	// DedupeWindow is how far back a DedupeKey, and the same content, are looked for: a
+	// message received at T matches one of its channel received at or after T-DedupeWindow.
+	// Zero disables both checks. Messages in the same request, or committed together by
+	// concurrent calls, are checked against each other too.
 	DedupeWindow time.Duration
 }
 
@@ -127,33 +140,40 @@ type ReceiveRequest struct {
 type Receipt struct {
 	ID int64 // the stored message, or the original when Duplicate
 	// Duplicate means a message with the same DedupeKey was stored within the window: nothing
-	// was stored, and Ack is the acknowledgement stored with the original, to be replayed.
+	// was stored, and Ack is the acknowledgement stored with the original, to be replayed (nil
+	// when the original's content was pruned). The original gets a "duplicate" event.
 	Duplicate bool
 	Ack       []byte
-	// SameContentAs is a message stored within the window with the same bytes but another
-	// control ID: a probable resend under a new ID. The message is stored and delivered; this
-	// only flags it.
+	// SameContentAs is the earliest message of the channel stored within the window with the
+	// same bytes (SHA-256 of Raw) but another DedupeKey: a probable resend under a new ID.
+	// The message is stored and delivered; this only flags it.
 	SameContentAs int64
 }
 
 // Entry is a destination queue entry as a worker or an operator sees it.
 type Entry struct {
-	ID            int64
-	MessageID     int64
-	Channel       string
-	Destination   string
-	OrderKey      string
-	State         EntryState
+	ID          int64
+	MessageID   int64
+	Channel     string
+	Destination string
+	OrderKey    string
+	State       EntryState
+	// Attempts counts the attempts since the entry was queued or an operator retried it;
+	// Message.Attempts keeps every attempt.
 	Attempts      int
 	NextAttemptAt time.Time // when a PENDING entry may be tried; zero means now
 	LastError     string
 	Group         string // for HELD entries
-	// Lease, set on claimed entries.
+	// Lease, set on claimed entries. Token is the fencing token of the latest claim; a HELD
+	// entry keeps it, so that its destination records the entry's outcome with it later.
 	Owner      string
 	LeaseUntil time.Time
 	Token      int64
-	// Content is the message to deliver (Processed, or Raw), filled by Claim.
+	// Content is the message to deliver (Processed, or Raw), filled by Claim and Held.
 	Content []byte
+	// Sent is what was delivered when it differed from Content (Outcome.Sent), filled by
+	// Message; nil when the content was pruned.
+	Sent []byte
 	// Meta of the message, filled by Claim, for logs and templates.
 	Meta       Meta
 	ReceivedAt time.Time
@@ -161,6 +181,16 @@ type Entry struct {
 }
 
 // ClaimRequest asks for the next entries of one destination.
+//
+// A lane (the destination in strict mode, one OrderKey of it in keyed mode) is served one
+// lease at a time, in queue order (the order entries were received in). Its head entry
+// decides: PENDING and due, it is claimed; PENDING and not due, the lane waits (NextDue);
+// SENDING with a live lease, the lane is busy; SENDING with an expired lease, it is claimed
+// again under a new token, and the old token is refused from then on; ERROR holding the
+// lane, the lane is blocked (BlockedBy). ERROR entries that let the lane move on, and SENT,
+// SKIPPED, FILTERED and HELD entries, are not in the lane. A strict claim of Max > 1 leases
+// the head and the due entries right behind it; a keyed claim leases up to Max heads of
+// different keys, oldest first.
 type ClaimRequest struct {
 	Channel     string
 	Destination string
@@ -170,7 +200,8 @@ type ClaimRequest struct {
 	// Keyed lets entries with different OrderKeys go in parallel: the head of each key may be
 	// claimed. Otherwise the destination is one strict FIFO lane.
 	Keyed bool
-	Now   time.Time
+	// Now is the time leases and due times are judged by; zero means the store's clock.
+	Now time.Time
 }
 
 // ClaimResult is what a claim found.
@@ -180,7 +211,8 @@ type ClaimResult struct {
 	// now; zero when the queue is empty or blocked by a lease or an error.
 	NextDue time.Time
 	// BlockedBy is the head entry that stops a strict lane (an ERROR entry with the hold
-	// policy, or one waiting for its next attempt), for display; nil otherwise.
+	// policy, or one waiting for its next attempt), for display; nil otherwise, and for keyed
+	// claims.
 	BlockedBy *Entry
 }
 
@@ -195,7 +227,8 @@ const (
 	// OutcomeFailed: the attempt failed and the entry gave up (ERROR). With MoveOn, the lane
 	// goes on past it; otherwise it holds the lane until an operator acts.
 	OutcomeFailed
-	// OutcomeHeld: set aside in Group by its destination (gathered for a batch file).
+	// OutcomeHeld: set aside in Group by its destination (gathered for a batch file). The
+	// entry leaves its lane and keeps its token, with which its final outcome is recorded.
 	OutcomeHeld
 	// OutcomeRelease: give the entry back untouched (shutdown), without counting an attempt.
 	OutcomeRelease
@@ -204,7 +237,9 @@ const (
 	OutcomeFiltered
 )
 
-// Outcome records one attempt, or the release of a lease.
+// Outcome records one attempt, or the release of a lease. It is accepted when Token is the
+// entry's current token and the entry is SENDING or HELD, even after the lease expired if no
+// other claim took the entry; otherwise it is refused with ErrStaleLease.
 type Outcome struct {
 	EntryID       int64
 	Token         int64
@@ -240,7 +275,7 @@ type Event struct {
 	MessageID int64
 	EntryID   int64 // 0 for message-level events
 	Time      time.Time
-	Kind      string // received, duplicate, filtered, error, queued, attempt, sent, failed, retried, skipped, reprocessed, viewed
+	Kind      string // received, duplicate, filtered, error, queued, attempt, sent, failed, held, retried, skipped, reprocessed, viewed
 	Actor     string // "engine", or the operator
 	Detail    string
 }
@@ -262,10 +297,12 @@ type Message struct {
 	SHA256        []byte
 	SameContentAs int64
 	Reprocessed   int64
-	Pruned        bool
-	Entries       []*Entry
-	Attempts      []*Attempt
-	Events        []*Event
+	// Pruned means retention removed the content: Raw, Processed, Ack, the entries' Sent
+	// and the attempts' Response are nil; metadata, entries, attempts and events are kept.
+	Pruned   bool
+	Entries  []*Entry
+	Attempts []*Attempt
+	Events   []*Event
 }
 
 // Query selects messages; zero fields do not filter.
@@ -291,15 +328,22 @@ type QueueStats struct {
 	Errors      int
 	Sent        int
 	Oldest      time.Time // received time of the oldest non-final entry
-	BlockedBy   *Entry    // the head entry holding a strict lane, if any
+	// BlockedBy is the oldest ERROR entry holding its lane or, when there is none, the
+	// destination's head entry while it waits for a retry after a failed attempt; nil when
+	// the queue flows.
+	BlockedBy *Entry
 }
 
-// Store is the message store. Implementations are safe for concurrent use.
+// Store is the message store. Implementations are safe for concurrent use. After Close every
+// method returns ErrClosed; closing twice is harmless.
 //
 // Receive is durable when it returns: the messages and entries are committed and synced to
 // stable storage, so that a positive acknowledgement may be sent. Concurrent Receive calls
 // share commits (group commit). An error means nothing of the request was stored; the caller
-// must not acknowledge positively.
+// must not acknowledge positively. ErrFull means the store is out of space.
+//
+// Every change to a message's entries that an outcome or an operator makes updates the
+// message's derived status and adds an event, in the same transaction.
 type Store interface {
 	Receive(ctx context.Context, req *ReceiveRequest) ([]Receipt, error)
 	// FileSeen reports whether a FileMark with this key was committed for the channel.
@@ -308,31 +352,39 @@ type Store interface {
 	// Claim leases the next due entries of a destination, in queue order (see ClaimRequest).
 	Claim(ctx context.Context, req ClaimRequest) (ClaimResult, error)
 	// Record stores outcomes of claimed entries. The returned slice has one error per outcome
-	// (nil, ErrStaleLease); the error is for the call as a whole.
+	// (nil, ErrStaleLease, ErrNotFound for an unknown entry); the error is for the call as a
+	// whole.
 	Record(ctx context.Context, outcomes []Outcome) ([]error, error)
 	// Held returns the HELD entries of a destination in a group, in queue order, with content.
 	Held(ctx context.Context, channel, destination, group string) ([]*Entry, error)
-	// ReleaseOwner gives back every lease held by owner (a node starting again after a crash).
+	// ReleaseOwner gives back every lease held by owner (a node starting again after a crash):
+	// the entries are PENDING again, due as they were, and the owner's tokens are refused.
+	// It returns how many it released.
 	ReleaseOwner(ctx context.Context, owner string) (int, error)
 
-	// Operator actions, recorded as events with the actor.
-	Retry(ctx context.Context, entryID int64, actor string) error // ERROR or PENDING → due now
-	Skip(ctx context.Context, entryID int64, actor string) error  // non-final → SKIPPED
+	// Operator actions, recorded as events with the actor. Both return ErrNotFound for an
+	// unknown entry and ErrInvalidState for an entry in another state.
+	Retry(ctx context.Context, entryID int64, actor string) error // ERROR or PENDING → due now, attempts counted afresh
+	Skip(ctx context.Context, entryID int64, actor string) error  // PENDING, HELD or ERROR → SKIPPED (not SENDING)
 	AddEvent(ctx context.Context, ev Event) error
 
 	// Reading.
 	Message(ctx context.Context, id int64) (*Message, error)
 	Messages(ctx context.Context, q Query) ([]*Message, error) // newest first; no content, entries or events
+	// Entries lists a destination's entries in the given states (all when none), in queue
+	// order, without content; limit defaults to 100.
 	Entries(ctx context.Context, channel, destination string, states []EntryState, limit int) ([]*Entry, error)
 	Stats(ctx context.Context) ([]QueueStats, error)
 
-	// Channel state: a small key/value store per channel for scripts.
+	// Channel state: a small key/value store per channel for scripts. Values pass through the
+	// codec like message content; StateSet with a nil value deletes the key.
 	StateGet(ctx context.Context, channel, key string) ([]byte, bool, error)
 	StateSet(ctx context.Context, channel, key string, value []byte) error
 
 	// Prune removes message content (or whole messages, with all) received before cutoff
-	// whose entries are all final, at most batch messages per call; it returns how many it
-	// pruned. Called repeatedly in the background, it never holds the store for long.
+	// whose entries are all final, at most batch messages per call, oldest first; it returns
+	// how many it pruned (see Message.Pruned). Called repeatedly in the background, it never
+	// holds the store for long.
 	Prune(ctx context.Context, cutoff time.Time, all bool, batch int) (int, error)
 
 	Close() error
@@ -349,5 +401,8 @@ type Codec interface {
 // PlainCodec stores content as it is.
 type PlainCodec struct{}
 
+// Seal returns b.
 func (PlainCodec) Seal(b []byte) ([]byte, error) { return b, nil }
+
+// Open returns b.
 func (PlainCodec) Open(b []byte) ([]byte, error) { return b, nil }

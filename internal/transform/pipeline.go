@@ -81,10 +81,6 @@ type Outcome struct {
 	Outputs  []Output
 }
 
-// ErrEncodedOutput means an encode step produced JSON or XML where the engine can only carry
-// HL7 messages.
-var ErrEncodedOutput = errors.New("an encode step produced a non-ER7 body, which the engine's Result cannot carry yet")
-
 // Pipeline is a filter and ordered steps: a channel's or a destination's processing. It
 // implements engine.Processor and is safe for concurrent use; nothing is compiled per
 // message.
@@ -189,10 +185,7 @@ func (p *Pipeline) Process(ctx context.Context, m *hl7.Message) (engine.Result, 
 	if len(out.Outputs) > 0 {
 		res.Outputs = make([]engine.Output, len(out.Outputs))
 		for i, o := range out.Outputs {
-			if o.Body != nil {
-				return engine.Result{}, ErrEncodedOutput
-			}
-			res.Outputs[i] = engine.Output{Message: o.Message, Destinations: o.Destinations}
+			res.Outputs[i] = engine.Output{Message: o.Message, Destinations: o.Destinations, Body: o.Body, ContentType: o.ContentType}
 		}
 	}
 	return res, nil

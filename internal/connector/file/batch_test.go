@@ -85,7 +85,7 @@ func TestBatchGroupAndDue(t *testing.T) {
 // the window goes on in a numbered group, also after a restart.
 func TestBatchMaxMessages(t *testing.T) {
 	base := t.TempDir()
-	cfg := "path: out\ntime_zone: UTC\nbatch:\n  schedule: \"0 2 * * *\"\n  max_messages: 2\n  name: \"b-{{group}}-{{seq}}.hl7\"\n"
+	cfg := "path: out\ntime_zone: UTC\nbatch:\n  schedule: \"0 2 * * *\"\n  max_messages: 2\n  file_name: \"b-{{group}}-{{seq}}.hl7\"\n"
 	b := mustBatch(t, base, cfg)
 	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	g := b.Group(now)
@@ -139,7 +139,7 @@ func TestBatchFlushFile(t *testing.T) {
 			if tc.term == "\r\n" {
 				cfg += "segment_terminator: crlf\n"
 			}
-			cfg += "batch:\n  schedule: \"0 2 * * *\"\n  name: \"BILL_{{group}}.txt\"\n  sending_application: COURIER^1.2.3^ISO\n" +
+			cfg += "batch:\n  schedule: \"0 2 * * *\"\n  file_name: \"BILL_{{group}}.txt\"\n  sending_application: COURIER^1.2.3^ISO\n" +
 				"  sending_facility: GENERAL\n  receiving_application: BILLING\n  receiving_facility: BUREAU\n  comment: \"daily charges | R&D\"\n" + tc.config
 			b := mustBatch(t, base, cfg)
 			raws := []string{adt("B1", "\r"), adt("B2", "\n"), adt("B3", "\r\n")}

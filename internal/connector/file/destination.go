@@ -17,7 +17,7 @@ import (
 )
 
 const (
-	keyName        = "name"
+	keyName        = "file_name"
 	keyExists      = "exists"
 	keyTerminator  = "segment_terminator"
 	keyFileMode    = "file_mode"
@@ -74,7 +74,7 @@ func DestinationSpec() config.Spec {
 				Example: "/data/outbound/{{MSH-4}}/{{date:2006-01-02}}"},
 			{Name: keyName, Type: config.String, Default: "{{MSH-10}}.hl7",
 				Description: "File name, a template (see above); it may hold slashes for subfolders " +
-					"(`{{MSH-9.1}}/{{MSH-10}}.hl7`) but no `..`. Not used in batch mode: see `batch.name`.",
+					"(`{{MSH-9.1}}/{{MSH-10}}.hl7`) but no `..`. Not used in batch mode: see `batch.file_name`.",
 				Example: "{{MSH-9.1}}_{{MSH-9.2}}/{{MSH-10}}_{{seq}}.hl7"},
 			{Name: keyExists, Type: config.String, Default: existsSuffix, Enum: []string{existsSuffix, existsOverwrite, existsFail},
 				Description: "What to do when the name is taken: `suffix` writes `name-1.hl7`, `name-2.hl7`...; " +
@@ -127,8 +127,8 @@ func DestinationSpec() config.Spec {
 		},
 		Examples: []string{
 			"type: file\npath: /data/outbound/adt\n",
-			"type: file\npath: out/{{date:2006/01/02}}\nname: \"{{MSH-9.1}}/{{MSH-10}}.hl7\"\nexists: fail\nsegment_terminator: crlf\nfile_mode: \"0644\"\ntime_zone: America/New_York\n",
-			"type: file\npath: /data/outbound/billing\ntime_zone: Europe/Berlin\nbatch:\n  schedule: \"0 2 * * *\"\n  max_messages: 5000\n  name: \"billing-{{group}}.hl7\"\n  sending_application: COURIER\n  sending_facility: GENERAL_HOSPITAL\n  receiving_application: BILLING\n  comment: daily charges\n",
+			"type: file\npath: out/{{date:2006/01/02}}\nfile_name: \"{{MSH-9.1}}/{{MSH-10}}.hl7\"\nexists: fail\nsegment_terminator: crlf\nfile_mode: \"0644\"\ntime_zone: America/New_York\n",
+			"type: file\npath: /data/outbound/billing\ntime_zone: Europe/Berlin\nbatch:\n  schedule: \"0 2 * * *\"\n  max_messages: 5000\n  file_name: \"billing-{{group}}.hl7\"\n  sending_application: COURIER\n  sending_facility: GENERAL_HOSPITAL\n  receiving_application: BILLING\n  comment: daily charges\n",
 		},
 	}
 }
@@ -197,7 +197,7 @@ func NewDestination(n *config.Node, deps connector.Deps) (connector.Destination,
 
 	bn := n.Object(keyBatch)
 	if n.Has(keyName) {
-		errs = append(errs, n.Errorf(keyName, "with batch, name the files with batch.name"))
+		errs = append(errs, n.Errorf(keyName, "with batch, name the files with batch.file_name"))
 	}
 	if n.Has(keyExists) {
 		errs = append(errs, n.Errorf(keyExists, "exists does not apply with batch: a batch file is always replaced, since a retried batch writes the same file again"))

@@ -56,7 +56,7 @@ func tempFiles(t testing.TB, dir string) []string {
 
 func TestDestinationWrites(t *testing.T) {
 	base := t.TempDir()
-	d := mustDest(t, base, "path: out/{{date:2006/01/02}}\nname: \"{{MSH-9.1}}/{{MSH-10}}_{{seq}}.hl7\"\ntime_zone: America/New_York\n")
+	d := mustDest(t, base, "path: out/{{date:2006/01/02}}\nfile_name: \"{{MSH-9.1}}/{{MSH-10}}_{{seq}}.hl7\"\ntime_zone: America/New_York\n")
 	raw := adt("C1", "\r")
 	resp, err := send(t, d, outbound(t, raw, 7))
 	if err != nil {
@@ -154,7 +154,7 @@ func TestDestinationTerminators(t *testing.T) {
 		{termCRLF, "MSH|^~\\&|A\r\nNTE|1||a\nb\r\n", "MSH|^~\\&|A\r\nNTE|1||a\nb\r\n"},
 	} {
 		base := t.TempDir()
-		d := mustDest(t, base, "path: .\nname: x.hl7\nsegment_terminator: "+tc.term+"\n")
+		d := mustDest(t, base, "path: .\nfile_name: x.hl7\nsegment_terminator: "+tc.term+"\n")
 		if _, err := send(t, d, outbound(t, tc.in, 1)); err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +172,7 @@ func TestDestinationTerminators(t *testing.T) {
 // every file a reader can open is complete, and no temporary file is left at the end.
 func TestDestinationAtomic(t *testing.T) {
 	base := t.TempDir()
-	d := mustDest(t, base, "path: .\nname: big.hl7\nexists: overwrite\n")
+	d := mustDest(t, base, "path: .\nfile_name: big.hl7\nexists: overwrite\n")
 	const payload = 256 << 10
 	version := func(i int) string {
 		return "MSH|^~\\&|A|B|C|D|20261127||ADT^A01|BIG|P|2.5\rNTE|1||" + strings.Repeat(string(rune('A'+i)), payload) + "\r"

@@ -1,0 +1,547 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/courier-hl7/courier/internal/store"
+)
+
+// activeSQL is the condition for an entry that takes part in its lane's order. It must read
+// exactly as in the partial indexes entries_lane and entries_key_lane for SQLite to use them.
+const activeSQL = "(e.state IN ('PENDING', 'SENDING') OR (e.state = 'ERROR' AND e.hold = 1))"
+
+// entryCols are the columns scanned by scanEntry, from entries e joined with messages m.
+const entryCols = `e.id, e.message_id, e.channel, e.destination, e.order_key, e.state, e.attempts,
+	e.next_attempt_at, e.last_error, e.grp, e.owner, e.lease_until, e.token, e.updated_at,
+	m.received_at, m.type, m.trigger_event, m.structure, m.control_id, m.version,
+	m.sending_app, m.sending_facility, m.patient_id`
+
+// rowScanner is *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(dest ...any) error }
+
+// scanEntry scans entryCols, then extra.
+func scanEntry(r rowScanner, extra ...any) (*store.Entry, error) {
+	e := &store.Entry{}
+	var state string
+	var next, lease, updated, received int64
+	dest := []any{&e.ID, &e.MessageID, &e.Channel, &e.Destination, &e.OrderKey, &state, &e.Attempts,
+		&next, &e.LastError, &e.Group, &e.Owner, &lease, &e.Token, &updated,
+		&received, &e.Meta.Type, &e.Meta.Trigger, &e.Meta.Structure, &e.Meta.ControlID, &e.Meta.Version,
+		&e.Meta.SendingApp, &e.Meta.SendingFacility, &e.Meta.PatientID}
+	if err := r.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	e.State = store.EntryState(state)
+	e.NextAttemptAt = fromNanos(next)
+	e.LeaseUntil = fromNanos(lease)
+	e.UpdatedAt = fromNanos(updated)
+	e.ReceivedAt = fromNanos(received)
+	return e, nil
+}
+
+// claimed is an entry leased by a claim, with its sealed content.
+type claimed struct {
+	e              *store.Entry
+	raw, processed []byte
+}
+
+// Claim leases the next due entries of a destination. It writes (the leases), so it runs in
+// the committer, but it does not wait for fsync: see request.durable.
+func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) (store.ClaimResult, error) {
+	switch {
+	case req.Channel == "" || req.Destination == "":
+		return store.ClaimResult{}, errors.New("claim: channel and destination are required")
+	case req.Owner == "":
+		return store.ClaimResult{}, errors.New("claim: owner is required")
+	case req.Lease <= 0:
+		return store.ClaimResult{}, fmt.Errorf("claim %s/%s: lease must be positive, got %v", req.Channel, req.Destination, req.Lease)
+	}
+	limit := max(req.Max, 1)
+	now := nanos(req.Now)
+	if now == 0 {
+		now = s.now().UnixNano()
+	}
+	until := now + req.Lease.Nanoseconds()
+
+	var got []claimed
+	var nextDue int64
+	var blocked *store.Entry
+	err := s.do(ctx, false, func(w *writer) error {
+		got, nextDue, blocked = got[:0], 0, nil // the function may run twice
+		var cands []candidate
+		var blockedID int64
+		var err error
+		if req.Keyed {
+			cands, nextDue, err = keyedCandidates(w, req.Channel, req.Destination, now, limit)
+		} else {
+			cands, nextDue, blockedID, err = strictCandidates(w, req.Channel, req.Destination, now, limit)
+		}
+		if err != nil {
+			return err
+		}
+		for _, cand := range cands {
+			id := cand.id
+			w.move(req.Channel, req.Destination, cand.state, store.EntrySending)
+			var token int64
+			if err := w.queryRow(`UPDATE entries SET state = 'SENDING', owner = ?, lease_until = ?, token = token + 1, updated_at = ?
+				WHERE id = ? RETURNING token`, []any{req.Owner, until, now, id}, &token); err != nil {
+				return fmt.Errorf("lease entry %d: %w", id, err)
+			}
+			st, err := w.stmt(`SELECT ` + entryCols + `, m.raw, m.processed
+				FROM entries e JOIN messages m ON m.id = e.message_id WHERE e.id = ?`)
+			if err != nil {
+				return err
+			}
+			var c claimed
+			if c.e, err = scanEntry(st.QueryRowContext(bg, id), &c.raw, &c.processed); err != nil {
+				return fmt.Errorf("load entry %d: %w", id, err)
+			}
+			got = append(got, c)
+		}
+		if blockedID != 0 {
+			st, err := w.stmt(`SELECT ` + entryCols + ` FROM entries e JOIN messages m ON m.id = e.message_id WHERE e.id = ?`)
+			if err != nil {
+				return err
+			}
+			if blocked, err = scanEntry(st.QueryRowContext(bg, blockedID)); err != nil {
+				return fmt.Errorf("load entry %d: %w", blockedID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return store.ClaimResult{}, fmt.Errorf("claim %s/%s: %w", req.Channel, req.Destination, err)
+	}
+	res := store.ClaimResult{NextDue: fromNanos(nextDue), BlockedBy: blocked}
+	for _, c := range got {
+		content := c.processed
+		if content == nil {
+			content = c.raw
+		}
+		// The leases are taken; if the content cannot be opened they expire and the entries
+		// are claimed again, which fails the same way and stays visible as a stuck lane.
+		if c.e.Content, err = s.open(content); err != nil {
+			return store.ClaimResult{}, fmt.Errorf("claim %s/%s: entry %d: %w", req.Channel, req.Destination, c.e.ID, err)
+		}
+		res.Entries = append(res.Entries, c.e)
+	}
+	return res, nil
+}
+
+// candidate is an entry a claim may lease, and the state it is in.
+type candidate struct {
+	id    int64
+	state store.EntryState
+}
+
+// strictCandidates finds the entries a strict FIFO claim may lease: the head of the
+// destination's lane and the due entries right behind it, unless a live lease makes the lane
+// busy. When the head is not due, nextDue is its next attempt and blockedID the head; when
+// the head is an ERROR holding the lane, blockedID is the head.
+func strictCandidates(w *writer, channel, dest string, now int64, limit int) (cands []candidate, nextDue, blockedID int64, err error) {
+	var busy bool
+	if err := w.queryRow(`SELECT EXISTS (SELECT 1 FROM entries e
+		WHERE e.channel = ? AND e.destination = ? AND e.state = 'SENDING' AND e.lease_until > ?)`,
+		[]any{channel, dest, now}, &busy); err != nil {
+		return nil, 0, 0, err
+	}
+	if busy {
+		return nil, 0, 0, nil
+	}
+	rows, err := w.query(`SELECT e.id, e.state, e.next_attempt_at FROM entries e
+		WHERE e.channel = ? AND e.destination = ? AND `+activeSQL+`
+		ORDER BY e.id LIMIT ?`, channel, dest, limit)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	defer rows.Close()
+	for first := true; rows.Next(); first = false {
+		var id, next int64
+		var state string
+		if err := rows.Scan(&id, &state, &next); err != nil {
+			return nil, 0, 0, err
+		}
+		due := state == string(store.EntrySending) || // its lease expired: the lane is not busy
+			(state == string(store.EntryPending) && next <= now)
+		if !due {
+			if first {
+				blockedID = id
+				if state == string(store.EntryPending) {
+					nextDue = next
+				}
+			}
+			break
+		}
+		cands = append(cands, candidate{id, store.EntryState(state)})
+	}
+	return cands, nextDue, blockedID, rows.Err()
+}
+
+// keyedCandidates finds the entries a keyed claim may lease: the due heads of the
+// destination's key lanes whose lane has no other live lease, oldest first. When none is
+// due, nextDue is the earliest next attempt of a waiting head.
+func keyedCandidates(w *writer, channel, dest string, now int64, limit int) (cands []candidate, nextDue int64, err error) {
+	type head struct {
+		id, next, lease int64
+		key, state      string
+	}
+	var after int64
+	for len(cands) < limit {
+		rows, err := w.query(`SELECT e.id, e.order_key, e.state, e.next_attempt_at, e.lease_until FROM entries e
+			WHERE e.channel = ? AND e.destination = ? AND e.head = 1 AND e.id > ?
+			ORDER BY e.id LIMIT 64`, channel, dest, after)
+		if err != nil {
+			return nil, 0, err
+		}
+		var heads []head
+		for rows.Next() {
+			var h head
+			if err := rows.Scan(&h.id, &h.key, &h.state, &h.next, &h.lease); err != nil {
+				rows.Close()
+				return nil, 0, err
+			}
+			heads = append(heads, h)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, 0, err
+		}
+		if len(heads) == 0 {
+			break
+		}
+		after = heads[len(heads)-1].id
+		for _, h := range heads {
+			if len(cands) == limit {
+				break
+			}
+			switch {
+			case h.state == string(store.EntryPending) && h.next > now:
+				if nextDue == 0 || h.next < nextDue {
+					nextDue = h.next
+				}
+				continue
+			case h.state == string(store.EntryPending):
+			case h.state == string(store.EntrySending) && h.lease <= now:
+			default: // leased, or an ERROR holding its lane
+				continue
+			}
+			// An operator may have retried an older entry of this key while a newer one is
+			// in flight: the key lane stays one-at-a-time.
+			var busy bool
+			if err := w.queryRow(`SELECT EXISTS (SELECT 1 FROM entries e
+				WHERE e.channel = ? AND e.destination = ? AND e.order_key = ? AND e.state = 'SENDING'
+					AND e.lease_until > ? AND e.id <> ?)`,
+				[]any{channel, dest, h.key, now, h.id}, &busy); err != nil {
+				return nil, 0, err
+			}
+			if !busy {
+				cands = append(cands, candidate{h.id, store.EntryState(h.state)})
+			}
+		}
+	}
+	if len(cands) > 0 {
+		nextDue = 0
+	}
+	return cands, nextDue, nil
+}
+
+// Record stores the outcomes of claimed entries, each checked against its entry's current
+// fencing token.
+func (s *Store) Record(ctx context.Context, outcomes []store.Outcome) ([]error, error) {
+	sent := make([][]byte, len(outcomes))
+	resp := make([][]byte, len(outcomes))
+	for i, o := range outcomes {
+		var err error
+		if sent[i], err = s.seal(o.Sent); err != nil {
+			return nil, fmt.Errorf("record entry %d: %w", o.EntryID, err)
+		}
+		if resp[i], err = s.seal(o.Response); err != nil {
+			return nil, fmt.Errorf("record entry %d: %w", o.EntryID, err)
+		}
+	}
+	errs := make([]error, len(outcomes))
+	now := s.now().UnixNano()
+	err := s.do(ctx, true, func(w *writer) error {
+		for i := range outcomes {
+			var err error
+			errs[i], err = recordOne(w, &outcomes[i], sent[i], resp[i], now)
+			if err != nil {
+				return fmt.Errorf("entry %d: %w", outcomes[i].EntryID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	return errs, nil
+}
+
+// recordOne applies one outcome. It returns the outcome's own error (not found, stale lease)
+// or an error for the whole call.
+func recordOne(w *writer, o *store.Outcome, sent, resp []byte, now int64) (outcomeErr, err error) {
+	var state, channel, dest string
+	var token, msgID int64
+	err = w.queryRow(`SELECT state, token, message_id, channel, destination FROM entries WHERE id = ?`,
+		[]any{o.EntryID}, &state, &token, &msgID, &channel, &dest)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("entry %d: %w", o.EntryID, store.ErrNotFound), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if token != o.Token || (state != string(store.EntrySending) && state != string(store.EntryHeld)) {
+		return fmt.Errorf("entry %d: token %d: %w", o.EntryID, o.Token, store.ErrStaleLease), nil
+	}
+	at := nanos(o.Finished)
+	if at == 0 {
+		at = now
+	}
+	started := nanos(o.Started)
+	if started == 0 {
+		started = at
+	}
+	attempt := func(outcome string) error {
+		_, err := w.exec(`INSERT INTO attempts (entry_id, number, started, finished, outcome, response_code, response, error)
+			VALUES (?1, (SELECT count(*) + 1 FROM attempts WHERE entry_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7)`,
+			o.EntryID, started, at, outcome, o.ResponseCode, resp, o.Error)
+		if err != nil {
+			return fmt.Errorf("insert attempt: %w", err)
+		}
+		return nil
+	}
+	event := func(kind, detail string) error {
+		return insertEvent(w, msgID, o.EntryID, at, kind, "engine", detail)
+	}
+	from := store.EntryState(state)
+	switch o.Kind {
+	case store.OutcomeSent:
+		if _, err := w.exec(`UPDATE entries SET state = 'SENT', hold = 0, owner = '', lease_until = 0, grp = '',
+				attempts = attempts + 1, next_attempt_at = 0, last_error = '', sent = ?, updated_at = ?
+			WHERE id = ?`, sent, at, o.EntryID); err != nil {
+			return nil, err
+		}
+		w.move(channel, dest, from, store.EntrySent)
+		if err := attempt("SENT"); err != nil {
+			return nil, err
+		}
+		return nil, event("sent", withCode("delivered", o.ResponseCode))
+	case store.OutcomeRetry:
+		if _, err := w.exec(`UPDATE entries SET state = 'PENDING', hold = 0, owner = '', lease_until = 0, grp = '',
+				attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ?
+			WHERE id = ?`, nanos(o.NextAttemptAt), o.Error, at, o.EntryID); err != nil {
+			return nil, err
+		}
+		w.move(channel, dest, from, store.EntryPending)
+		if err := attempt("RETRY"); err != nil {
+			return nil, err
+		}
+		detail := withCode("failed", o.ResponseCode) + ": " + o.Error
+		if !o.NextAttemptAt.IsZero() {
+			detail += "; next attempt at " + o.NextAttemptAt.UTC().Format(time.RFC3339Nano)
+		}
+		return nil, event("attempt", detail)
+	case store.OutcomeFailed:
+		hold := 1
+		policy := "the queue holds until an operator acts"
+		if o.MoveOn {
+			hold, policy = 0, "the queue moves on"
+		}
+		if _, err := w.exec(`UPDATE entries SET state = 'ERROR', hold = ?, owner = '', lease_until = 0, grp = '',
+				attempts = attempts + 1, next_attempt_at = 0, last_error = ?, updated_at = ?
+			WHERE id = ?`, hold, o.Error, at, o.EntryID); err != nil {
+			return nil, err
+		}
+		w.move(channel, dest, from, store.EntryError)
+		if err := attempt("FAILED"); err != nil {
+			return nil, err
+		}
+		return nil, event("failed", withCode("gave up", o.ResponseCode)+": "+o.Error+"; "+policy)
+	case store.OutcomeHeld:
+		if o.Group == "" {
+			return fmt.Errorf("entry %d: held outcome without a group", o.EntryID), nil
+		}
+		if _, err := w.exec(`UPDATE entries SET state = 'HELD', hold = 0, owner = '', lease_until = 0, grp = ?, updated_at = ?
+			WHERE id = ?`, o.Group, at, o.EntryID); err != nil {
+			return nil, err
+		}
+		w.move(channel, dest, from, store.EntryHeld)
+		return nil, event("held", "held in group "+o.Group)
+	case store.OutcomeRelease:
+		if _, err := w.exec(`UPDATE entries SET state = 'PENDING', hold = 0, owner = '', lease_until = 0, grp = '', updated_at = ?
+			WHERE id = ?`, at, o.EntryID); err != nil {
+			return nil, err
+		}
+		w.move(channel, dest, from, store.EntryPending)
+		return nil, nil
+	}
+	return fmt.Errorf("entry %d: unknown outcome kind %d", o.EntryID, o.Kind), nil
+}
+
+func withCode(s, code string) string {
+	if code == "" {
+		return s
+	}
+	return s + " (" + code + ")"
+}
+
+// Held returns the HELD entries of a destination's group in queue order, with content and
+// the tokens to record their outcomes with.
+func (s *Store) Held(ctx context.Context, channel, destination, group string) ([]*store.Entry, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+entryCols+`, m.raw, m.processed
+		FROM entries e JOIN messages m ON m.id = e.message_id
+		WHERE e.channel = ? AND e.destination = ? AND e.state = 'HELD' AND e.grp = ?
+		ORDER BY e.id`, channel, destination, group)
+	if err != nil {
+		return nil, fmt.Errorf("held %s/%s: %w", channel, destination, classify(err))
+	}
+	defer rows.Close()
+	var out []*store.Entry
+	for rows.Next() {
+		var raw, processed []byte
+		e, err := scanEntry(rows, &raw, &processed)
+		if err != nil {
+			return nil, fmt.Errorf("held %s/%s: %w", channel, destination, err)
+		}
+		content := processed
+		if content == nil {
+			content = raw
+		}
+		if e.Content, err = s.open(content); err != nil {
+			return nil, fmt.Errorf("held %s/%s: entry %d: %w", channel, destination, e.ID, err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("held %s/%s: %w", channel, destination, classify(err))
+	}
+	return out, nil
+}
+
+// ReleaseOwner gives back every lease held by owner.
+func (s *Store) ReleaseOwner(ctx context.Context, owner string) (int, error) {
+	if owner == "" {
+		return 0, errors.New("release owner: owner is required")
+	}
+	var n int64
+	now := s.now().UnixNano()
+	err := s.do(ctx, true, func(w *writer) error {
+		n = 0
+		rows, err := w.query(`UPDATE entries SET state = 'PENDING', owner = '', lease_until = 0, updated_at = ?
+			WHERE state = 'SENDING' AND owner = ? RETURNING channel, destination`, now, owner)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var channel, dest string
+			if err := rows.Scan(&channel, &dest); err != nil {
+				return err
+			}
+			w.move(channel, dest, store.EntrySending, store.EntryPending)
+			n++
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return 0, fmt.Errorf("release owner %s: %w", owner, err)
+	}
+	return int(n), nil
+}
+
+// Retry makes an ERROR or PENDING entry due now and starts its attempt count again; its
+// attempt history is kept.
+func (s *Store) Retry(ctx context.Context, entryID int64, actor string) error {
+	return s.operate(ctx, entryID, actor, "retry", func(w *writer, e opEntry, now int64) error {
+		state := e.state
+		if state != string(store.EntryError) && state != string(store.EntryPending) {
+			return fmt.Errorf("retry entry %d: it is %s: %w", entryID, state, store.ErrInvalidState)
+		}
+		if _, err := w.exec(`UPDATE entries SET state = 'PENDING', hold = 0, next_attempt_at = 0, attempts = 0, updated_at = ?
+			WHERE id = ?`, now, entryID); err != nil {
+			return err
+		}
+		w.move(e.channel, e.dest, store.EntryState(state), store.EntryPending)
+		return insertEvent(w, e.msgID, entryID, now, "retried", actor, "retried by "+actor+" (was "+state+")")
+	})
+}
+
+// Skip makes a PENDING, HELD or ERROR entry SKIPPED (final).
+func (s *Store) Skip(ctx context.Context, entryID int64, actor string) error {
+	return s.operate(ctx, entryID, actor, "skip", func(w *writer, e opEntry, now int64) error {
+		state := e.state
+		switch store.EntryState(state) {
+		case store.EntryPending, store.EntryHeld, store.EntryError:
+		default:
+			return fmt.Errorf("skip entry %d: it is %s: %w", entryID, state, store.ErrInvalidState)
+		}
+		if _, err := w.exec(`UPDATE entries SET state = 'SKIPPED', hold = 0, owner = '', lease_until = 0, grp = '', updated_at = ?
+			WHERE id = ?`, now, entryID); err != nil {
+			return err
+		}
+		w.move(e.channel, e.dest, store.EntryState(state), store.EntrySkipped)
+		return insertEvent(w, e.msgID, entryID, now, "skipped", actor, "skipped by "+actor+" (was "+state+")")
+	})
+}
+
+// opEntry is what an operator action reads of its entry.
+type opEntry struct {
+	state, channel, dest string
+	msgID                int64
+}
+
+// operate runs an operator action on one entry.
+func (s *Store) operate(ctx context.Context, entryID int64, actor, verb string, fn func(w *writer, e opEntry, now int64) error) error {
+	if actor == "" {
+		return fmt.Errorf("%s entry %d: actor is required", verb, entryID)
+	}
+	now := s.now().UnixNano()
+	err := s.do(ctx, true, func(w *writer) error {
+		var e opEntry
+		err := w.queryRow(`SELECT state, channel, destination, message_id FROM entries WHERE id = ?`,
+			[]any{entryID}, &e.state, &e.channel, &e.dest, &e.msgID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%s entry %d: %w", verb, entryID, store.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("%s entry %d: %w", verb, entryID, err)
+		}
+		return fn(w, e, now)
+	})
+	return err
+}
+
+// AddEvent appends an event to a message's history.
+func (s *Store) AddEvent(ctx context.Context, ev store.Event) error {
+	if ev.Kind == "" {
+		return errors.New("add event: kind is required")
+	}
+	at := nanos(ev.Time)
+	if at == 0 {
+		at = s.now().UnixNano()
+	}
+	err := s.do(ctx, true, func(w *writer) error {
+		n, err := w.affected(`INSERT INTO events (message_id, entry_id, time, kind, actor, detail)
+			SELECT id, ?, ?, ?, ?, ? FROM messages WHERE id = ?`,
+			ev.EntryID, at, ev.Kind, ev.Actor, ev.Detail, ev.MessageID)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("message %d: %w", ev.MessageID, store.ErrNotFound)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("add event: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,320 @@
+package sqlite
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/courier-hl7/courier/internal/store"
+)
+
+// setMaxPages limits the database to n pages (0: the current size plus extra), which makes
+// SQLite fail with SQLITE_FULL as a full disk would.
+func setMaxPages(t *testing.T, s *Store, extra int) {
+	t.Helper()
+	err := s.do(ctx, true, func(w *writer) error {
+		var pages int
+		if err := w.conn.QueryRowContext(bg, "PRAGMA page_count").Scan(&pages); err != nil {
+			return err
+		}
+		_, err := w.conn.ExecContext(bg, fmt.Sprintf("PRAGMA max_page_count = %d", pages+extra))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// bigMsg is a message of about 64 KiB.
+func bigMsg(control string) *store.NewMessage {
+	m := newMsg(control, "ehr", "archive")
+	m.Raw = append(m.Raw, []byte("NTE|1||"+strings.Repeat("x", 64<<10)+"\r")...)
+	return m
+}
+
+// TestStoreFull: when the store runs out of space, Receive fails with ErrFull and a message
+// that says what to do, stores nothing of the failed requests, and works again by itself
+// once there is space.
+func TestStoreFull(t *testing.T) {
+	s := openTest(t, Options{})
+	setMaxPages(t, s, 200) // about 800 KiB
+	var err error
+	stored := 0
+	for i := range 100 {
+		_, err = s.Receive(ctx, &store.ReceiveRequest{Messages: []*store.NewMessage{bigMsg(fmt.Sprint("FULL", i))}})
+		if err != nil {
+			break
+		}
+		stored++
+	}
+	if !errors.Is(err, store.ErrFull) {
+		t.Fatalf("Receive into a full store: %v, want ErrFull", err)
+	}
+	if !strings.HasPrefix(err.Error(), "receive: store is full: free space on the store's volume, commits resume by themselves: ") {
+		t.Errorf("error message %q does not say what happened and what to do", err)
+	}
+	if stored == 0 {
+		t.Fatal("nothing fit before the store was full")
+	}
+
+	// A batch of several requests fails whole: SQLite may have rolled back the transaction.
+	release := holdCommitter(t, s)
+	var results []<-chan error
+	for i := range 4 {
+		results = append(results, receiveAsync(ctx, s, bigMsg(fmt.Sprint("BATCH", i))))
+	}
+	waitQueued(t, s, 4)
+	release()
+	for i, r := range results {
+		if err := <-r; !errors.Is(err, store.ErrFull) {
+			t.Errorf("request %d of a batch in a full store: %v, want ErrFull", i, err)
+		}
+	}
+	if got := countMessages(t, s); got != stored {
+		t.Fatalf("%d messages stored, want the %d acknowledged", got, stored)
+	}
+	checkInvariants(t, s)
+
+	// Space returns: the next receive works, without a restart.
+	setMaxPages(t, s, 1<<20)
+	if _, err := s.Receive(ctx, &store.ReceiveRequest{Messages: []*store.NewMessage{bigMsg("AFTER")}}); err != nil {
+		t.Fatalf("Receive after space returned: %v", err)
+	}
+	if got := countMessages(t, s); got != stored+1 {
+		t.Fatalf("%d messages stored, want %d", got, stored+1)
+	}
+	checkInvariants(t, s)
+}
+
+// canary is a made-up patient name that must never appear in the database files.
+const canary = "ZZCANARY^PATIENT"
+
+// TestCodecSealsAllContent: with a codec that transforms content, a canary written through
+// every content path (raw, processed, ACK, bytes sent, response, channel state) appears in
+// no database file, and comes back whole through the store. With the plain codec the same
+// canary is found, so the check itself works.
+func TestCodecSealsAllContent(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		codec store.Codec
+		found bool
+	}{
+		{"xor", xorCodec{}, false},
+		{"plain", store.PlainCodec{}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s, err := Open(ctx, filepath.Join(dir, "courier.db"), Options{Codec: c.codec, Logger: quiet})
+			if err != nil {
+				t.Fatal(err)
+			}
+			with := func(what string) []byte { return []byte("PID|1||MRN1||" + canary + "|" + what + "\r") }
+			m := newMsg("CAN1", "ehr")
+			m.Raw, m.Processed, m.Ack = with("raw"), with("processed"), with("ack")
+			rs, err := s.Receive(ctx, &store.ReceiveRequest{Messages: []*store.NewMessage{m}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := s.Claim(ctx, store.ClaimRequest{Channel: "adt-in", Destination: "ehr", Owner: "w", Lease: time.Minute, Now: base})
+			if err != nil || len(res.Entries) != 1 {
+				t.Fatalf("Claim: %v", err)
+			}
+			e := res.Entries[0]
+			if !bytes.Equal(e.Content, m.Processed) {
+				t.Errorf("claimed content %q, want %q", e.Content, m.Processed)
+			}
+			if _, err := s.Record(ctx, []store.Outcome{{EntryID: e.ID, Token: e.Token, Kind: store.OutcomeSent,
+				Sent: with("sent"), Response: with("response")}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.StateSet(ctx, "adt-in", "last", with("state")); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Message(ctx, rs[0].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, _, err := s.StateGet(ctx, "adt-in", "last")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range []struct {
+				name      string
+				got, want []byte
+			}{
+				{"raw", got.Raw, m.Raw}, {"processed", got.Processed, m.Processed}, {"ack", got.Ack, m.Ack},
+				{"sent", got.Entries[0].Sent, with("sent")}, {"response", got.Attempts[0].Response, with("response")},
+				{"state", v, with("state")},
+			} {
+				if !bytes.Equal(b.got, b.want) {
+					t.Errorf("%s came back as %q, want %q", b.name, b.got, b.want)
+				}
+			}
+			// Look in the files both while open (content in the WAL) and after Close (checkpointed).
+			if found := filesContain(t, dir, canary); found != c.found {
+				t.Errorf("canary in the open store's files: %v, want %v", found, c.found)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if found := filesContain(t, dir, canary); found != c.found {
+				t.Errorf("canary in the closed store's files: %v, want %v", found, c.found)
+			}
+		})
+	}
+}
+
+// filesContain reports whether any file in dir contains s.
+func filesContain(t *testing.T, dir, s string) bool {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestPruneInSmallTransactions: a large Prune commits in chunks, so that receives interleave.
+func TestPruneInSmallTransactions(t *testing.T) {
+	s := openTest(t, Options{})
+	const n = 1000
+	var msgs []*store.NewMessage
+	for i := range n {
+		msgs = append(msgs, newMsg(fmt.Sprint("P", i)))
+	}
+	if _, err := s.Receive(ctx, &store.ReceiveRequest{Messages: msgs}); err != nil {
+		t.Fatal(err)
+	}
+	for _, all := range []bool{false, true} {
+		commits := s.commits.Load()
+		got, err := s.Prune(ctx, base.Add(time.Hour), all, n)
+		if err != nil || got != n {
+			t.Fatalf("Prune(all=%v) = %d, %v; want %d", all, got, err, n)
+		}
+		if c := s.commits.Load() - commits; c < n/pruneChunk {
+			t.Errorf("Prune(all=%v) of %d messages took %d transactions, want at least %d", all, n, c, n/pruneChunk)
+		}
+	}
+	checkInvariants(t, s)
+}
+
+// TestQueryPlans: every query that runs per message or per claim, and every search filter,
+// is served by an index: no full scan, and no sort of the whole result.
+func TestQueryPlans(t *testing.T) {
+	s := openTest(t, Options{})
+	// A plan line "SCAN t" reads a whole table or index; "USE TEMP B-TREE" sorts the rows
+	// found. No plan may scan; the queries marked noSort may not sort either.
+	type plan struct {
+		name, sql string
+		args      []any
+		noSort    bool
+		need      string // the index the plan must use
+	}
+	const noScan, noScanNoSort = false, true
+	q := func(query store.Query) (string, []any) { return messagesQuery(query) }
+	var plans []plan
+	for _, c := range []struct {
+		name  string
+		query store.Query
+		index string
+	}{
+		{"channel", store.Query{Channel: "a"}, "messages_channel"},
+		{"status", store.Query{Status: store.StatusError}, "messages_status"},
+		{"control ID", store.Query{ControlID: "Q1"}, "messages_control"},
+		{"patient ID", store.Query{PatientID: "P1"}, "messages_patient"},
+		{"type", store.Query{Type: "ADT"}, "messages_type"},
+		{"type and trigger", store.Query{Type: "ADT", Trigger: "A01"}, "messages_type"},
+		{"channel and status", store.Query{Channel: "a", Status: store.StatusQueued}, "USING INDEX messages_"},
+		{"before ID", store.Query{BeforeID: 100}, "INTEGER PRIMARY KEY"},
+	} {
+		sqlText, args := q(c.query)
+		plans = append(plans, plan{"Messages by " + c.name, sqlText, args, noScanNoSort, c.index})
+	}
+	sqlText, args := q(store.Query{From: base, To: base.Add(time.Hour)})
+	plans = append(plans, plan{"Messages by time range", sqlText, args, noScan, "messages_received"})
+	plans = append(plans,
+		plan{"duplicate lookup", `SELECT id, ack FROM messages WHERE dedupe_key = ? AND received_at >= ? AND channel = ?
+			ORDER BY received_at LIMIT 1`, []any{"k", 0, "c"}, noScanNoSort, "messages_dedupe"},
+		plan{"same content lookup", `SELECT id FROM messages WHERE sha_prefix = ? AND received_at >= ? AND sha256 = ? AND channel = ?
+			ORDER BY received_at LIMIT 1`, []any{1, 0, []byte{1}, "c"}, noScanNoSort, "messages_sha256"},
+		plan{"strict claim: busy", `SELECT EXISTS (SELECT 1 FROM entries e
+			WHERE e.channel = ? AND e.destination = ? AND e.state = 'SENDING' AND e.lease_until > ?)`,
+			[]any{"c", "d", 0}, noScan, "entries_sending"},
+		plan{"strict claim: lane", `SELECT e.id, e.state, e.next_attempt_at FROM entries e
+			WHERE e.channel = ? AND e.destination = ? AND ` + activeSQL + ` ORDER BY e.id LIMIT ?`,
+			[]any{"c", "d", 1}, noScanNoSort, "entries_lane"},
+		plan{"keyed claim: heads", `SELECT e.id, e.order_key, e.state, e.next_attempt_at, e.lease_until FROM entries e
+			WHERE e.channel = ? AND e.destination = ? AND e.head = 1 AND e.id > ? ORDER BY e.id LIMIT 64`,
+			[]any{"c", "d", 0}, noScanNoSort, "entries_heads"},
+		plan{"keyed claim: busy", `SELECT EXISTS (SELECT 1 FROM entries e
+			WHERE e.channel = ? AND e.destination = ? AND e.order_key = ? AND e.state = 'SENDING' AND e.lease_until > ? AND e.id <> ?)`,
+			[]any{"c", "d", "k", 0, 1}, noScan, "entries_sending"},
+		plan{"new entry: head", `SELECT 1 FROM entries WHERE channel = ? AND destination = ? AND order_key = ?
+			AND (state IN ('PENDING', 'SENDING') OR (state = 'ERROR' AND hold = 1))`,
+			[]any{"c", "d", "k"}, noScan, "entries_key_lane"},
+		plan{"release owner", `SELECT id FROM entries WHERE state = 'SENDING' AND owner = ?`, []any{"o"}, noScan, "entries_owner"},
+		plan{"held group", `SELECT e.id FROM entries e WHERE e.channel = ? AND e.destination = ? AND e.state = 'HELD' AND e.grp = ?
+			ORDER BY e.id`, []any{"c", "d", "g"}, noScanNoSort, "entries_state"},
+		plan{"entries by state", `SELECT e.id FROM entries e JOIN messages m ON m.id = e.message_id
+			WHERE e.channel = ? AND e.destination = ? AND e.state = ? ORDER BY e.id LIMIT ?`,
+			[]any{"c", "d", "SENT", 1}, noScanNoSort, "entries_state"},
+		plan{"message's attempts", `SELECT a.id FROM attempts a JOIN entries e ON e.id = a.entry_id WHERE e.message_id = ? ORDER BY a.id`,
+			[]any{1}, noScan, "attempts_entry"},
+		plan{"message's events", `SELECT id FROM events WHERE message_id = ? ORDER BY id`, []any{1}, noScanNoSort, "events_message"},
+		plan{"prune content", `SELECT m.id, m.received_at FROM messages m INDEXED BY messages_unpruned
+			WHERE m.pruned = 0 AND m.received_at >= ? AND m.received_at < ? AND ` + finalSQL + ` ORDER BY m.received_at LIMIT ?`,
+			[]any{0, 1, 1}, noScanNoSort, "messages_unpruned"},
+	)
+	explain := func(sqlText string, args []any) []string {
+		t.Helper()
+		rows, err := s.rdb.QueryContext(ctx, "EXPLAIN QUERY PLAN "+sqlText, args...)
+		if err != nil {
+			t.Fatalf("explain %s: %v", sqlText, err)
+		}
+		defer rows.Close()
+		var lines []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			lines = append(lines, detail)
+		}
+		return lines
+	}
+	// The check itself: a filter on a column without an index is a scan.
+	if got := explain("SELECT id FROM messages m WHERE m.remote = ?", []any{"x"}); len(got) != 1 || got[0] != "SCAN m" {
+		t.Fatalf("plan of an unindexed filter = %q, want SCAN m", got)
+	}
+	for _, p := range plans {
+		lines := explain(p.sql, p.args)
+		text := strings.Join(lines, "; ")
+		t.Logf("%-28s %s", p.name, text)
+		for _, l := range lines {
+			if strings.HasPrefix(l, "SCAN ") && l != "SCAN CONSTANT ROW" {
+				t.Errorf("%s: plan %q scans", p.name, text)
+			}
+			if p.noSort && strings.HasPrefix(l, "USE TEMP B-TREE") {
+				t.Errorf("%s: plan %q sorts", p.name, text)
+			}
+		}
+		if !strings.Contains(text, p.need) {
+			t.Errorf("%s: plan %q does not use %s", p.name, text, p.need)
+		}
+	}
+}
