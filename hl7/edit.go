@@ -3,6 +3,7 @@ package hl7
 import (
 	"bytes"
 	"fmt"
+	"strings"
 )
 
 // Set writes text at path, escaping any delimiter in it, so that reading the path back gives
@@ -130,8 +131,25 @@ func (m *Message) setRaw(p Path, val []byte) error {
 	if p.Repetition > 1 && d.Repetition == 0 || p.SubComp > 1 && d.SubComponent == 0 {
 		return &EscapeError{Path: p.String(), Err: fmt.Errorf("%w: the message's MSH-2 defines no separator for that level", ErrReadOnly)}
 	}
-	i := m.ensureSegment(p.Segment, p.Occurrence)
-	f, _ := m.segs[i].field(p.Field)
+	return m.setIn(m.ensureSegment(p.Segment, p.Occurrence), p, val)
+}
+
+// setIn writes val at p (field and below) in segment i, creating what is missing.
+func (m *Message) setIn(i int, p Path, val []byte) error {
+	d := &m.delims
+	seg := &m.segs[i]
+	if seg.hdr && p.Field <= 2 {
+		return &EscapeError{Path: p.String(), Err: fmt.Errorf("%w: MSH-1 and MSH-2 hold the delimiters", ErrReadOnly)}
+	}
+	if p.Repetition > 1 && d.Repetition == 0 || p.SubComp > 1 && d.SubComponent == 0 {
+		return &EscapeError{Path: p.String(), Err: fmt.Errorf("%w: the message's MSH-2 defines no separator for that level", ErrReadOnly)}
+	}
+	// The common case: every level of the path exists, and its bytes are replaced in place.
+	if start, end, ok := seg.locate(d, p); ok {
+		m.splice(i, start, end, val)
+		return nil
+	}
+	f, _ := seg.field(p.Field)
 	nf := val
 	if p.Component > 0 || p.Repetition > 0 {
 		rep := max(p.Repetition, 1)
@@ -149,6 +167,109 @@ func (m *Message) setRaw(p Path, val []byte) error {
 	}
 	m.replaceField(i, p.Field, nf, false)
 	return nil
+}
+
+// locate returns the byte range in the segment of the field, repetition, component or
+// sub-component p names, when every level of it exists.
+func (s *segment) locate(d *Delimiters, p Path) (start, end int, ok bool) {
+	k := p.Field
+	if s.hdr {
+		k--
+	}
+	if k < 1 || k > len(s.seps) {
+		return 0, 0, false
+	}
+	start, end = int(s.seps[k-1])+1, len(s.b)
+	if k < len(s.seps) {
+		end = int(s.seps[k])
+	}
+	if p.Repetition == 0 && p.Component == 0 {
+		return start, end, true
+	}
+	steps := [3]struct {
+		sep byte
+		n   int
+	}{{d.Repetition, max(p.Repetition, 1)}, {d.Component, p.Component}, {d.SubComponent, p.SubComp}}
+	for _, st := range steps {
+		if st.n == 0 {
+			break
+		}
+		a, b, ok := nthRange(s.b[start:end], st.sep, st.n)
+		if !ok {
+			return 0, 0, false
+		}
+		start, end = start+a, start+b
+	}
+	return start, end, true
+}
+
+// nthRange returns the byte range of part n (from 1) of b split on sep.
+func nthRange(b []byte, sep byte, n int) (int, int, bool) {
+	if sep == 0 {
+		return 0, len(b), n == 1
+	}
+	start := 0
+	for ; n > 1; n-- {
+		j := bytes.IndexByte(b[start:], sep)
+		if j < 0 {
+			return 0, 0, false
+		}
+		start += j + 1
+	}
+	end := len(b)
+	if j := bytes.IndexByte(b[start:], sep); j >= 0 {
+		end = start + j
+	}
+	return start, end, true
+}
+
+// owner returns the identity of the buffers m may edit in place, creating it.
+func (m *Message) owner() *owner {
+	if m.own == nil {
+		m.own = new(owner)
+	}
+	return m.own
+}
+
+// splice replaces bytes [start, end) of segment i with val. A segment whose bytes m owns is
+// edited in place when it has room; otherwise its bytes are copied once, with room to grow,
+// and owned from then on. Field separators after the edit move by the change in length, so
+// the segment is not indexed again.
+func (m *Message) splice(i, start, end int, val []byte) {
+	s := &m.segs[i]
+	fs := m.delims.Field
+	m.dirty = true
+	if bytes.IndexByte(val, fs) >= 0 {
+		// New fields: rebuild and index.
+		b := make([]byte, 0, len(s.b)-(end-start)+len(val))
+		b = append(append(append(b, s.b[:start]...), val...), s.b[end:]...)
+		s.b, s.seps, s.own = b, indexSeps(b, fs), m.owner()
+		return
+	}
+	delta := len(val) - (end - start)
+	old := len(s.b)
+	owned := s.own != nil && s.own == m.own
+	if owned && cap(s.b)-old >= delta {
+		newEnd := start + len(val)
+		if delta > 0 {
+			s.b = s.b[:old+delta]
+		}
+		copy(s.b[newEnd:], s.b[end:old])
+		copy(s.b[start:newEnd], val)
+		s.b = s.b[:old+delta]
+	} else {
+		b := make([]byte, 0, old+delta+16+old/4)
+		s.b = append(append(append(b, s.b[:start]...), val...), s.b[end:]...)
+		if !owned {
+			s.seps = append(make([]int32, 0, len(s.seps)), s.seps...)
+		}
+		s.own = m.owner()
+	}
+	if delta != 0 {
+		for j := len(s.seps) - 1; j >= 0 && int(s.seps[j]) >= end; j-- {
+			s.seps[j] += int32(delta)
+		}
+	}
 }
 
 // replaceField rebuilds segment i with field n replaced by val. With trim, trailing empty
@@ -189,8 +310,7 @@ func (m *Message) replaceField(i, n int, val []byte, trim bool) {
 			b = b[:len(b)-1]
 		}
 	}
-	s.b = b
-	s.seps = indexSeps(b, fs)
+	s.b, s.seps, s.own = b, indexSeps(b, fs), m.owner()
 	m.dirty = true
 }
 
@@ -434,4 +554,35 @@ func New(d Delimiters) (*Message, error) {
 	m := &Message{delims: d, dirty: true}
 	m.segs = []segment{{b: b, trail: []byte{'\r'}, seps: indexSeps(b, d.Field), hdr: true}}
 	return m, nil
+}
+
+// Set writes text at p in this segment, as Message.Set does; p's segment name and occurrence
+// are ignored. It saves finding the segment again when a caller already walks segments.
+func (s Segment) Set(p Path, text string) error {
+	if p.Field == 0 {
+		return &EscapeError{Path: p.String(), Err: fmt.Errorf("%w: a whole segment is set with Message.ReplaceSegment", ErrReadOnly)}
+	}
+	val, err := s.m.delims.appendEscaped(nil, text)
+	if err != nil {
+		return &EscapeError{Path: p.String(), Err: err}
+	}
+	return s.m.setIn(s.i, p, val)
+}
+
+// SetRaw writes raw, encoded with the message's delimiters, at p in this segment; p's segment
+// name and occurrence are ignored.
+func (s Segment) SetRaw(p Path, raw string) error {
+	if p.Field == 0 {
+		return &EscapeError{Path: p.String(), Err: fmt.Errorf("%w: a whole segment is set with Message.ReplaceSegment", ErrReadOnly)}
+	}
+	if strings.ContainsAny(raw, "\r\n") {
+		return &EscapeError{Path: p.String(), Err: fmt.Errorf("%w: raw value holds a line end", ErrReadOnly)}
+	}
+	return s.m.setIn(s.i, p, []byte(raw))
+}
+
+// Value returns the value at p in this segment; p's segment name and occurrence are ignored.
+func (s Segment) Value(p Path) Value {
+	p.Segment, p.Occurrence = s.Name(), 0
+	return s.m.valueIn(s.i, p)
 }

@@ -268,3 +268,73 @@ func TestParseErrors(t *testing.T) {
 		t.Errorf("MaxSize: %v", err)
 	}
 }
+
+// TestEditsInPlace checks that many edits of one segment, clones taken between edits, and
+// edits of those clones never show through to one another.
+func TestEditsInPlace(t *testing.T) {
+	m := mustParse(t, sampleADT)
+	pid, _ := m.First("PID")
+	for i, v := range []string{"A", "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", "", "CC", "DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD^X"} {
+		if err := pid.Set(MustParsePath("PID-5.1"), v); err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Get("PID-5.1"); got != v {
+			t.Fatalf("edit %d: %q, want %q", i, got, v)
+		}
+		if got := m.Get("PID-8"); got != "F" {
+			t.Fatalf("edit %d moved PID-8: %q", i, got)
+		}
+	}
+	c := m.Clone()
+	if err := m.Set("PID-5.2", "ORIGINAL"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Set("PID-5.2", "CLONE"); err != nil {
+		t.Fatal(err)
+	}
+	if m.Get("PID-5.2") != "ORIGINAL" || c.Get("PID-5.2") != "CLONE" || m.Get("PID-5.1") != c.Get("PID-5.1") {
+		t.Errorf("clone and original share an edit: %q %q", m.Get("PID-5.2"), c.Get("PID-5.2"))
+	}
+	c2 := c.Clone()
+	_ = c2.SetRaw("PID-8", "M")
+	if c.Get("PID-8") != "F" || c2.Get("PID-8") != "M" {
+		t.Errorf("second clone: %q %q", c.Get("PID-8"), c2.Get("PID-8"))
+	}
+	// Every version reparses to itself.
+	for _, x := range []*Message{m, c, c2} {
+		y, err := Parse(x.Bytes())
+		if err != nil || !bytes.Equal(y.Bytes(), x.Bytes()) || y.Get("PID-8") != x.Get("PID-8") {
+			t.Errorf("reparse: %v", err)
+		}
+	}
+	if string(mustParse(t, sampleADT).Bytes()) != sampleADT {
+		t.Error("the parsed input was written to")
+	}
+}
+
+func TestSegmentSetAndValue(t *testing.T) {
+	m := mustParse(t, sampleADT)
+	var obx []Segment
+	for s := range m.All("OBX") {
+		obx = append(obx, s)
+	}
+	if err := obx[1].Set(MustParsePath("OBX-3.1"), "X^Y"); err != nil {
+		t.Fatal(err)
+	}
+	if err := obx[0].SetRaw(MustParsePath("OBX-3.4"), "A^B"); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Get("OBX[2]-3.1"); got != "X^Y" {
+		t.Errorf("OBX[2]-3.1 = %q", got)
+	}
+	if got := obx[0].Value(MustParsePath("OBX-3.5")).String(); got != "B" {
+		t.Errorf("OBX[1]-3.5 = %q", got)
+	}
+	if err := obx[0].Set(MustParsePath("OBX"), "x"); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("whole segment: %v", err)
+	}
+	msh, _ := m.First("MSH")
+	if err := msh.Set(MustParsePath("MSH-2"), "x"); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("MSH-2: %v", err)
+	}
+}

@@ -22,7 +22,14 @@ type Message struct {
 	charset string            // the character set the message was read in (MSH-18 or default)
 	enc     encoding.Encoding // nil when text is raw; otherwise encodes text back to raw's charset
 	dirty   bool
+	// own marks the segment buffers this message alone holds (segment.own == own): edits
+	// change those in place. Parsed bytes are owned by no one and are never written to.
+	own *owner
 }
+
+// owner is an identity for buffers a message may edit in place. It has a size so that two
+// owners never share an address.
+type owner struct{ _ byte }
 
 // segment is one segment's bytes and the offsets of its field separators. The bytes are never
 // written to in place: an edit builds a new slice, so a Message can share them with its clones.
@@ -31,6 +38,7 @@ type segment struct {
 	trail []byte  // its terminator and any blank lines after it, verbatim
 	seps  []int32 // offsets in b of the field separators, capacity capped to length
 	hdr   bool    // MSH, FHS or BHS: field 1 is the separator itself
+	own   *owner  // the message that allocated b and seps (nil for parsed bytes)
 }
 
 // Terminators chooses which bytes end a segment.
@@ -463,7 +471,22 @@ func (m *Message) WriteTo(w io.Writer) (int64, error) {
 // bytes are shared until one of the two messages edits them.
 func (m *Message) Clone() *Message {
 	c := *m
+	c.own = nil
 	c.segs = append([]segment(nil), m.segs...)
+	// Segments m edits in place get copies of their own; parsed bytes are shared, never
+	// written to. Clone only reads m.
+	for i := range c.segs {
+		s := &c.segs[i]
+		if s.own == nil || s.own != m.own {
+			continue
+		}
+		if c.own == nil {
+			c.own = new(owner)
+		}
+		s.b = append(make([]byte, 0, cap(s.b)), s.b...)
+		s.seps = append(make([]int32, 0, cap(s.seps)), s.seps...)
+		s.own = c.own
+	}
 	return &c
 }
 

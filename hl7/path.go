@@ -181,6 +181,11 @@ func (m *Message) ValueAt(p Path) Value {
 	if i < 0 {
 		return Value{m: m}
 	}
+	return m.valueIn(i, p)
+}
+
+// valueIn returns the value at p (field and below) in segment i.
+func (m *Message) valueIn(i int, p Path) Value {
 	seg := &m.segs[i]
 	if p.Field == 0 {
 		return Value{b: seg.b, m: m, lv: lvSegment, ok: true}
