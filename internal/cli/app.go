@@ -34,6 +34,7 @@ func App(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newVersionCmd(),
 		newInspectCmd(),
 		newACKCmd(),
+		newValidateCmd(),
 		newServeCmd(),
 		newLintCmd(),
 		newSchemaCmd(),

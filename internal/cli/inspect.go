@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/courier-hl7/courier/hl7"
+	"github.com/courier-hl7/courier/hl7/dict"
 	"github.com/spf13/cobra"
 )
 
@@ -24,18 +25,84 @@ type messageJSON struct {
 	Bytes     int        `json:"bytes"`
 	Error     string     `json:"error,omitempty"`
 	Value     *string    `json:"value,omitempty"`
-	Segments  []hl7.Node `json:"segments,omitempty"`
+	// Definitions is the HL7 version whose definitions named the nodes, and whether the
+	// message's own version had none (2.8+, unknown) so the newest was used.
+	Definitions string      `json:"definitions,omitempty"`
+	FellBack    bool        `json:"definitions_fell_back,omitempty"`
+	Segments    []namedNode `json:"segments,omitempty"`
+}
+
+// namedNode is a tree node with what the HL7 definitions say of it.
+type namedNode struct {
+	hl7.Node
+	FieldName   string      `json:"field_name,omitempty"`
+	DataType    string      `json:"data_type,omitempty"`
+	Description string      `json:"description,omitempty"` // of a coded value, from its HL7 table
+	Children    []namedNode `json:"children,omitempty"`
+}
+
+// describe attaches names, data types and table descriptions to a message's tree.
+func describe(m *hl7.Message, d *dict.Version) []namedNode {
+	var walk func(nodes []hl7.Node) []namedNode
+	walk = func(nodes []hl7.Node) []namedNode {
+		out := make([]namedNode, len(nodes))
+		for i, n := range nodes {
+			nn := namedNode{Node: n}
+			nn.Node.Children = nil
+			table := ""
+			if d != nil {
+				if info, ok := d.Describe(n.Path); ok {
+					if n.Name == "" {
+						nn.FieldName = info.Name()
+					} else if info.Segment != nil {
+						nn.FieldName = info.Segment.Description
+					}
+					nn.DataType = info.DataType()
+					switch {
+					case info.SubComponent != nil:
+						table = info.SubComponent.Table
+					case info.Component != nil:
+						table = info.Component.Table
+					case info.Field != nil:
+						table = info.Field.Table
+					}
+				}
+				if table != "" && n.Value != "" && len(n.Children) == 0 {
+					if t := d.Table(table); t != nil {
+						if desc, ok := t.Description(n.Value); ok {
+							nn.Description = desc
+						}
+					}
+				}
+			}
+			nn.Children = walk(n.Children)
+			out[i] = nn
+		}
+		return out
+	}
+	return walk(m.Tree())
+}
+
+// definitions returns the definitions for a message: those of version when given, else of
+// MSH-12.
+func definitions(m *hl7.Message, version string) (*dict.Version, bool) {
+	if version == "" {
+		version = m.Version()
+	}
+	return dict.Lookup(version)
 }
 
 func newInspectCmd() *cobra.Command {
-	var asJSON bool
-	var path string
+	var asJSON, bare bool
+	var path, version string
 	cmd := &cobra.Command{
 		Use:   "inspect [FILE|-]...",
 		Short: "Show the structure of HL7 messages",
 		Long: `Inspect prints each message of the files (or standard input) as a tree: segments, the
 fields present with their positions, repetitions, components and sub-components, with escape
-sequences decoded. Files may hold one message, many, or FHS/BHS batches.
+sequences decoded, and the name and data type of each from the HL7 definitions of the message's
+version (MSH-12), with the description of coded values from HL7 tables. Files may hold one
+message, many, or FHS/BHS batches.
 
   courier inspect adt.hl7
   courier inspect --path PID-5.1 *.hl7
@@ -57,11 +124,11 @@ sequences decoded. Files may hold one message, many, or FHS/BHS batches.
 				}
 				switch {
 				case asJSON:
-					all = append(all, toJSON(in, path, p))
+					all = append(all, toJSON(in, path, p, !bare, version))
 				case path != "":
 					printValue(out, in, p)
 				default:
-					printTree(out, in)
+					printTree(out, in, !bare, version)
 				}
 				return nil
 			})
@@ -85,10 +152,12 @@ sequences decoded. Files may hold one message, many, or FHS/BHS batches.
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of a tree")
 	cmd.Flags().StringVar(&path, "path", "", "print only the value at this path (e.g. PID-5.1)")
+	cmd.Flags().BoolVar(&bare, "bare", false, "leave out names, data types and table descriptions")
+	cmd.Flags().StringVar(&version, "version", "", "HL7 version whose definitions name the fields (default MSH-12)")
 	return cmd
 }
 
-func toJSON(in inputMessage, path string, p hl7.Path) messageJSON {
+func toJSON(in inputMessage, path string, p hl7.Path, names bool, version string) messageJSON {
 	j := messageJSON{Source: in.Source, Index: in.Index, Line: in.Line, Bytes: len(in.Raw)}
 	if in.Err != nil {
 		j.Error = in.Where() + ": " + in.Err.Error()
@@ -101,7 +170,12 @@ func toJSON(in inputMessage, path string, p hl7.Path) messageJSON {
 		j.Value = &v
 		return j
 	}
-	j.Segments = m.Tree()
+	var d *dict.Version
+	if names {
+		d, j.FellBack = definitions(m, version)
+		j.Definitions = d.Name
+	}
+	j.Segments = describe(m, d)
 	return j
 }
 
@@ -114,7 +188,7 @@ func printValue(w io.Writer, in inputMessage, p hl7.Path) {
 }
 
 // printTree writes a message as an indented tree, one position per line.
-func printTree(w io.Writer, in inputMessage) {
+func printTree(w io.Writer, in inputMessage, names bool, version string) {
 	if in.Envelope {
 		fmt.Fprintf(w, "%s: %v\n\n", in.Where(), in.Err)
 		return
@@ -132,15 +206,28 @@ func printTree(w io.Writer, in inputMessage) {
 	if m.Charset() != "" {
 		head += ", charset " + m.Charset()
 	}
+	var d *dict.Version
+	if names {
+		var fell bool
+		d, fell = definitions(m, version)
+		head += ", named from v" + d.Name
+		if fell {
+			head += " (the newest definitions Courier has)"
+		}
+	}
 	fmt.Fprintln(w, head)
-	for _, seg := range m.Tree() {
-		fmt.Fprintln(w, seg.Path)
-		printNodes(w, seg.Children, 1)
+	for _, seg := range describe(m, d) {
+		line := seg.Path
+		if seg.FieldName != "" {
+			line += "  " + seg.FieldName
+		}
+		fmt.Fprintln(w, line)
+		printNodes(w, seg.Children, 1, names)
 	}
 	fmt.Fprintln(w)
 }
 
-func printNodes(w io.Writer, nodes []hl7.Node, depth int) {
+func printNodes(w io.Writer, nodes []namedNode, depth int, names bool) {
 	indent := strings.Repeat("  ", depth)
 	for _, n := range nodes {
 		text := n.Value
@@ -150,8 +237,20 @@ func printNodes(w io.Writer, nodes []hl7.Node, depth int) {
 		case len(n.Children) > 0:
 			text = n.Raw
 		}
-		fmt.Fprintf(w, "%s%-*s %s\n", indent, max(22-2*depth, 1), n.Path, quoteIfNeeded(text))
-		printNodes(w, n.Children, depth+1)
+		if !names {
+			fmt.Fprintf(w, "%s%-*s %s\n", indent, max(22-2*depth, 1), n.Path, quoteIfNeeded(text))
+		} else {
+			label := n.FieldName
+			if n.DataType != "" {
+				label += " (" + n.DataType + ")"
+			}
+			text = quoteIfNeeded(text)
+			if n.Description != "" {
+				text += "  = " + n.Description
+			}
+			fmt.Fprintf(w, "%s%-*s %-*s %s\n", indent, max(22-2*depth, 1), n.Path, 40, clip(label, 40), text)
+		}
+		printNodes(w, n.Children, depth+1, names)
 	}
 }
 
