@@ -49,7 +49,8 @@ func TestInspectPath(t *testing.T) {
 func TestInspectTreeAndJSON(t *testing.T) {
 	f := writeFile(t, "two.hl7", twoMessages)
 	code, out, _ := run(t, "", "inspect", f)
-	for _, want := range []string{"message 1, line 1: ORU^R01", "control ID C2", "PID-5.1", "O&BRIEN", "OBX-5"} {
+	for _, want := range []string{"message 1, line 1: ORU^R01", "control ID C2", "PID-5.1", "O&BRIEN", "OBX-5", "named from v2.5.1",
+		"PID  Patient Identification", "Patient Name (XPN)", "Family Name (FN)", "Accept Acknowledgment Type (ID)          AL  = Always"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("tree lacks %q:\n%s", want, out)
 		}
@@ -62,7 +63,8 @@ func TestInspectTreeAndJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil || code != 0 {
 		t.Fatalf("json: %v %d\n%s", err, code, out)
 	}
-	if len(got) != 2 || got[1].ControlID != "C2" || got[0].Segments[1].Name != "PID" || got[1].Line != 4 {
+	if len(got) != 2 || got[1].ControlID != "C2" || got[0].Segments[1].Name != "PID" || got[1].Line != 4 ||
+		got[0].Definitions != "2.5.1" || got[0].Segments[1].FieldName != "Patient Identification" || got[0].Segments[1].Children[2].FieldName != "Patient Name" {
 		t.Errorf("json = %+v", got)
 	}
 }
