@@ -41,6 +41,7 @@ func App(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newConvertCmd(),
 		newMessagesCmd(),
 		newTestCmd(),
+		newDocsCmd(),
 	)
 	return root
 }

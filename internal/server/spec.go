@@ -66,7 +66,7 @@ func RootSpec() config.Spec {
 					{Name: keyLevel, Type: config.String, Default: "info", Enum: []string{"debug", "info", "warn", "error"}, Description: "Least severe level written."},
 					{Name: keyFormat, Type: config.String, Default: "text", Enum: []string{"text", "json"}, Description: "Line format: text for people, json for log collectors."},
 				}},
-				{Name: keyMetrics, Type: config.String, Default: "", Description: "Address to serve Prometheus metrics on (`/metrics`), e.g. `127.0.0.1:9090`. Empty: no metrics endpoint.", Example: "127.0.0.1:9090"},
+				{Name: keyMetrics, Type: config.String, Default: "", Description: "Address to serve Prometheus metrics on (`/metrics`), such as `127.0.0.1:9090`; empty for none.", Example: "127.0.0.1:9090"},
 				{Name: keyShutdown, Type: config.Duration, Default: "10s", Description: "How long a stop (SIGTERM) may take: sources stop, messages in flight are stored and answered, sends in flight finish."},
 			}},
 			{Name: keyStore, Type: config.Object, Description: "Where messages, queues and their history are kept.", Fields: []config.Field{
@@ -90,7 +90,7 @@ func channelFields() []config.Field {
 			Description: "When the sender is acknowledged. `after-store`: once the message and its queue entries are durably stored (safe). `after-delivery`: with the first destination's answer (waits up to ack_timeout). `immediate`: before storing — UNSAFE, a crash or a full disk loses acknowledged messages. `none`: never."},
 		{Name: keyAckTimeout, Type: config.Duration, Default: "30s", Description: "With ack: after-delivery, how long to wait for the first destination before answering AE (the message stays queued)."},
 		{Name: keyDedupe, Type: config.Duration, Default: "24h", Description: "Messages with the same MSH-3, MSH-4 and MSH-10 within this window are duplicates: the first acknowledgement is replayed and they are not delivered again. 0 disables the check."},
-		{Name: keyCharset, Type: config.String, Default: "", Description: "Character set of messages without MSH-18 (HL7 table 0211, e.g. `8859/1`, or an IANA name). Empty: bytes are read as ASCII/UTF-8.", Example: "8859/1"},
+		{Name: keyCharset, Type: config.String, Default: "", Description: "Character set of messages without MSH-18: an HL7 table 0211 value such as `8859/1`, or an IANA name; empty reads bytes as ASCII or UTF-8.", Example: "8859/1"},
 		{Name: keyTerminators, Type: config.String, Default: "auto", Enum: []string{"auto", "cr", "any"}, Description: "Segment terminators: `auto` (CR; LF or CRLF files are read too), `cr` (the standard, strictly), `any` (CR, LF and CRLF wherever they appear)."},
 		{Name: keyMaxSize, Type: config.Size, Default: "16MiB", Description: "Largest message accepted."},
 		{Name: keyTypes, Type: config.List, Elem: &config.Field{Type: config.String}, Description: "Only these message types (`ADT`) or type^trigger pairs (`ADT^A01`) go on; others are stored as FILTERED and acknowledged. Empty: all.", Example: []any{"ADT^A01", "ADT^A04", "ADT^A08"}},

@@ -46,8 +46,8 @@ func DestinationSpec() config.Spec {
 			{Name: fieldMaxSize, Type: config.Size, Default: "16MiB", Description: "Largest acknowledgement accepted."},
 		},
 		Examples: []string{
-			"name: ehr\ntype: mllp\nhost: ehr.hospital.example\nport: 6661\n",
-			"name: lis\ntype: mllp\nhost: lis.lab.example\nport: 2576\ntls:\n  ca: [tls/lab-ca.pem]\n  cert: tls/courier.crt\n  key: tls/courier.key\nack_timeout: 10s\nretry:\n  max_attempts: 10\n  on_give_up: continue\n",
+			"type: mllp\nhost: ehr.hospital.example\nport: 6661\n",
+			"type: mllp\nhost: lis.lab.example\nport: 2576\ntls:\n  ca: [tls/lab-ca.pem]\n  cert: tls/courier.crt\n  key: tls/courier.key\nack_timeout: 10s\n",
 		},
 	}
 }
