@@ -42,6 +42,8 @@ func App(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newMessagesCmd(),
 		newTestCmd(),
 		newDocsCmd(),
+		newSendCmd(),
+		newListenCmd(),
 	)
 	return root
 }

@@ -13,18 +13,18 @@ import (
 
 // messageJSON is one message in `courier inspect --json` output.
 type messageJSON struct {
-	Source    string     `json:"source"`
-	Index     int        `json:"index"`
-	Line      int        `json:"line"`
-	Type      string     `json:"type,omitempty"`
-	Trigger   string     `json:"trigger,omitempty"`
-	Structure string     `json:"structure,omitempty"`
-	ControlID string     `json:"control_id,omitempty"`
-	Version   string     `json:"version,omitempty"`
-	Charset   string     `json:"charset,omitempty"`
-	Bytes     int        `json:"bytes"`
-	Error     string     `json:"error,omitempty"`
-	Value     *string    `json:"value,omitempty"`
+	Source    string  `json:"source"`
+	Index     int     `json:"index"`
+	Line      int     `json:"line"`
+	Type      string  `json:"type,omitempty"`
+	Trigger   string  `json:"trigger,omitempty"`
+	Structure string  `json:"structure,omitempty"`
+	ControlID string  `json:"control_id,omitempty"`
+	Version   string  `json:"version,omitempty"`
+	Charset   string  `json:"charset,omitempty"`
+	Bytes     int     `json:"bytes"`
+	Error     string  `json:"error,omitempty"`
+	Value     *string `json:"value,omitempty"`
 	// Definitions is the HL7 version whose definitions named the nodes, and whether the
 	// message's own version had none (2.8+, unknown) so the newest was used.
 	Definitions string      `json:"definitions,omitempty"`
