@@ -44,6 +44,7 @@ func App(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newDocsCmd(),
 		newSendCmd(),
 		newListenCmd(),
+		newBenchCmd(),
 	)
 	return root
 }
