@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -312,11 +313,24 @@ func (c *channel) countAck(ack []byte) {
 	if ack == nil {
 		return
 	}
-	code := "?"
-	if a, err := hl7.Parse(ack); err == nil {
-		code = a.Get("MSA-1")
+	c.e.metrics.Acks.WithLabelValues(c.cfg.Name, ackCodeOf(ack)).Inc()
+}
+
+// ackCodeOf returns MSA-1 of an acknowledgement Courier built: the two letters after the
+// first "MSA" and its field separator. It saves parsing the acknowledgement again per message.
+func ackCodeOf(ack []byte) string {
+	i := bytes.Index(ack, []byte("\rMSA"))
+	if i < 0 || i+7 > len(ack) {
+		if a, err := hl7.Parse(ack); err == nil {
+			return a.Get("MSA-1")
+		}
+		return "?"
 	}
-	c.e.metrics.Acks.WithLabelValues(c.cfg.Name, code).Inc()
+	switch code := string(ack[i+5 : i+7]); code {
+	case hl7.AckAA, hl7.AckAE, hl7.AckAR, hl7.AckCA, hl7.AckCE, hl7.AckCR:
+		return code
+	}
+	return "?"
 }
 
 // prepare parses, validates and processes an inbound message and builds what to store and
