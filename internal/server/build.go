@@ -23,6 +23,7 @@ import (
 	"github.com/courier-hl7/courier/internal/engine"
 	"github.com/courier-hl7/courier/internal/store"
 	"github.com/courier-hl7/courier/internal/transform"
+	"github.com/courier-hl7/courier/validate"
 )
 
 // Settings are the server and store settings of a configuration.
@@ -166,6 +167,14 @@ func buildChannel(ch *config.Node, channels map[string]bool, opts LoadOptions, l
 	}
 	if cs := cfg.Parser.Charset; cs != "" && !hl7.SupportedCharset(cs) {
 		errs = append(errs, ch.Errorf(keyCharset, "character set %q is not supported (use an HL7 table 0211 value such as 8859/1 or UNICODE UTF-8, or an IANA name)", cs))
+	}
+	if ch.Has(keyValidate) {
+		v, err := buildValidator(ch.Object(keyValidate), baseDir, log)
+		if err != nil {
+			errs = append(errs, asConfigErrors(ch.Object(keyValidate), err)...)
+		} else {
+			cfg.Validator = v
+		}
 	}
 	deps := connector.Deps{Logger: log, Channel: name, BaseDir: baseDir, DataDir: dataDir, Receiver: opts.Receiver}
 	var destNamesList []string
@@ -412,5 +421,83 @@ func (s *memoryState) Set(_ context.Context, key string, v []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.m[key] = append([]byte(nil), v...)
+	return nil
+}
+
+// buildValidator builds a channel's validation from its `validate` node.
+func buildValidator(n *config.Node, baseDir string, log *slog.Logger) (engine.Validator, error) {
+	var errs config.Errors
+	o := validate.Options{Version: n.String(keyVersion), RejectZSegments: n.Bool(keyRejectZ)}
+	if n.Bool(keyLengthErrors) {
+		o.LengthSeverity = validate.Error
+	}
+	if n.Bool(keyTableErrors) {
+		o.TableSeverity = validate.Error
+	}
+	rel := func(p string) string {
+		if filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(baseDir, p)
+	}
+	for _, f := range n.Strings(keyProfiles) {
+		p, err := validate.LoadProfile(rel(f))
+		if err != nil {
+			errs = append(errs, n.Errorf(keyProfiles, "%v", err))
+			continue
+		}
+		o.Profiles = append(o.Profiles, p)
+	}
+	for _, f := range n.Strings(keyRules) {
+		r, err := validate.LoadRules(rel(f))
+		if err != nil {
+			errs = append(errs, n.Errorf(keyRules, "%v", err))
+			continue
+		}
+		o.Rules = append(o.Rules, r)
+	}
+	if files := n.Strings(keyTables); len(files) > 0 {
+		for i := range files {
+			files[i] = rel(files[i])
+		}
+		ts, err := validate.LoadTables(files...)
+		if err != nil {
+			errs = append(errs, n.Errorf(keyTables, "%v", err))
+		}
+		o.Tables = ts
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	v, err := validate.New(o)
+	if err != nil {
+		return nil, n.Errorf(keyVersion, "%v", err)
+	}
+	return validator{v: v, accept: n.String(keyOnInvalid) == "accept", log: log}, nil
+}
+
+// validator adapts a validate.Validator to the engine.
+type validator struct {
+	v      *validate.Validator
+	accept bool
+	log    *slog.Logger
+}
+
+// Validate implements engine.Validator.
+func (a validator) Validate(m *hl7.Message) []hl7.AckError {
+	r := a.v.Validate(m)
+	if r.Valid() && len(r.Issues) == 0 {
+		return nil
+	}
+	errs := r.AckErrors()
+	if !a.accept {
+		return errs
+	}
+	for _, e := range errs {
+		if e.Severity != "" && e.Severity != "E" && e.Severity != "F" {
+			continue
+		}
+		a.log.Warn("validation problem; message accepted (on_invalid: accept)", "control_id", m.ControlID(), "path", e.Location.String(), "code", e.Code, "severity", e.Severity)
+	}
 	return nil
 }

@@ -93,6 +93,7 @@ func channelFields() []config.Field {
 		{Name: keyCharset, Type: config.String, Default: "", Description: "Character set of messages without MSH-18: an HL7 table 0211 value such as `8859/1`, or an IANA name; empty reads bytes as ASCII or UTF-8.", Example: "8859/1"},
 		{Name: keyTerminators, Type: config.String, Default: "auto", Enum: []string{"auto", "cr", "any"}, Description: "Segment terminators: `auto` (CR; LF or CRLF files are read too), `cr` (the standard, strictly), `any` (CR, LF and CRLF wherever they appear)."},
 		{Name: keyMaxSize, Type: config.Size, Default: "16MiB", Description: "Largest message accepted."},
+		validateField(),
 		{Name: keyTypes, Type: config.List, Elem: &config.Field{Type: config.String}, Description: "Only these message types (`ADT`) or type^trigger pairs (`ADT^A01`) go on; others are stored as FILTERED and acknowledged. Empty: all.", Example: []any{"ADT^A01", "ADT^A04", "ADT^A08"}},
 		{Name: keyDests, Type: config.List, Description: "Where messages go. Each destination has its own ordered queue.", Elem: &config.Field{Type: config.Plugin, Category: connector.CategoryDestination, Fields: destinationFields()}},
 	}, transform.Fields()...)
@@ -129,3 +130,29 @@ channels:
       listen: ":2575"
     ack: after-store
 `
+
+// Validation keys.
+const (
+	keyValidate     = "validate"
+	keyVersion      = "version"
+	keyProfiles     = "profiles"
+	keyRules        = "rules"
+	keyTables       = "tables"
+	keyLengthErrors = "length_errors"
+	keyTableErrors  = "table_errors"
+	keyRejectZ      = "reject_z_segments"
+	keyOnInvalid    = "on_invalid"
+)
+
+func validateField() config.Field {
+	return config.Field{Name: keyValidate, Type: config.Object, Description: "Validate every message before the steps (docs/validate.md): its structure (segments, groups, order, cardinality), required fields, repetitions, lengths, data types and table values for its version, and conformance profiles and rules when given. A message with errors is stored with status ERROR and answered AE (CE in enhanced mode) with one ERR segment per problem. Without this key, messages are not validated.", Fields: []config.Field{
+		{Name: keyVersion, Type: config.String, Default: "", Description: "Validate as this HL7 version instead of each message's MSH-12.", Example: "2.5.1"},
+		{Name: keyProfiles, Type: config.List, Elem: &config.Field{Type: config.String}, Description: "HL7 v2 XML conformance profiles (the form the NIST tools and Messaging Workbench write), relative to the configuration's folder.", Example: []any{"profiles/adt-a01.xml"}},
+		{Name: keyRules, Type: config.List, Elem: &config.Field{Type: config.String}, Description: "YAML rule files (`PID-3 required`, `PV1-2 in [I,O,E]`…), relative to the configuration's folder.", Example: []any{"rules/ehr.yaml"}},
+		{Name: keyTables, Type: config.List, Elem: &config.Field{Type: config.String}, Description: "CSV files of user tables (code,description) that replace or add to HL7 tables.", Example: []any{"tables/hl70001.csv"}},
+		{Name: keyLengthErrors, Type: config.Bool, Default: false, Description: "Report values longer than their maximum length as errors (rejecting the message) instead of warnings."},
+		{Name: keyTableErrors, Type: config.Bool, Default: false, Description: "Report codes missing from HL7 tables as errors instead of warnings."},
+		{Name: keyRejectZ, Type: config.Bool, Default: false, Description: "Report Z-segments that neither the structure nor a profile names as unexpected."},
+		{Name: keyOnInvalid, Type: config.String, Default: "reject", Enum: []string{"reject", "accept"}, Description: "`reject`: a message with errors is answered AE and not delivered. `accept`: it goes on, and its problems are logged (by path and code, never the content)."},
+	}}
+}
