@@ -130,7 +130,9 @@ type, control ID, size; never the content) and, with --out, writes each message 
 			case <-cmd.Context().Done():
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				defer cancel()
-				_ = srv.Shutdown(ctx)
+				if err := srv.Shutdown(ctx); err != nil {
+					_ = srv.Close() // handlers still running at the deadline are cut off
+				}
 				<-done
 				fmt.Fprintf(w, "%d message(s) received\n", n.Load())
 				return nil

@@ -6,6 +6,7 @@ package all
 import (
 	"github.com/courier-hl7/courier/internal/connector"
 	_ "github.com/courier-hl7/courier/internal/connector/channel" // channel destination
+	_ "github.com/courier-hl7/courier/internal/connector/fhir"    // FHIR destination
 	_ "github.com/courier-hl7/courier/internal/connector/file"    // file source and destination
 	_ "github.com/courier-hl7/courier/internal/connector/mllp"    // MLLP source and destination
 	"github.com/courier-hl7/courier/internal/transform"

@@ -1,0 +1,6 @@
+//go:build !race
+
+package mllp
+
+// raceEnabled reports a -race build, whose instrumentation inflates memory figures.
+const raceEnabled = false
