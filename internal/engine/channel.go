@@ -364,7 +364,7 @@ func (c *channel) prepare(ctx context.Context, in *connector.Inbound) *prepared 
 		nm.Ack = p.ack.Bytes()
 		p.msgs = []*store.NewMessage{&nm}
 		c.e.metrics.Rejected.WithLabelValues(c.cfg.Name, "parse").Inc()
-		c.log.Warn("message could not be parsed; stored with status ERROR and answered "+opts.Code, "remote", in.Remote, "file", in.File, "err", err)
+		c.log.Warn("message could not be parsed; stored with status ERROR and answered "+opts.Code, "remote", in.Remote, "file", in.File, "where", parseWhere(err))
 		return p
 	}
 	p.parsed = m
@@ -387,7 +387,12 @@ func (c *channel) prepare(ctx context.Context, in *connector.Inbound) *prepared 
 		}
 		p.msgs = []*store.NewMessage{&nm}
 		c.e.metrics.Rejected.WithLabelValues(c.cfg.Name, reason).Inc()
-		c.log.Warn("message rejected; stored with status ERROR", "reason", reason, "control_id", m.ControlID(), "type", m.Type()+"^"+m.Trigger(), "err", text)
+		attrs := []any{"reason", reason, "control_id", m.ControlID(), "type", m.Type() + "^" + m.Trigger(), "problems", len(errs)}
+		if len(errs) > 0 {
+			// The location and code, not the text: a text may quote the value (patient data).
+			attrs = append(attrs, "first_at", errs[0].Location.String(), "first_code", errs[0].Code)
+		}
+		c.log.Warn("message rejected; stored with status ERROR", attrs...)
 		return p
 	}
 	if c.cfg.Validator != nil {
@@ -534,4 +539,13 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// parseWhere describes where a parse error is, without the bytes it quotes.
+func parseWhere(err error) string {
+	var pe *hl7.ParseError
+	if !errors.As(err, &pe) {
+		return "unknown"
+	}
+	return fmt.Sprintf("line %d col %d (byte %d): %v", pe.Line, pe.Column, pe.Offset, pe.Err)
 }

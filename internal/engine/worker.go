@@ -211,15 +211,22 @@ func (d *destination) deliver(ctx context.Context, e *store.Entry) store.Outcome
 	}
 	d.ch.e.metrics.Failed.WithLabelValues(d.ch.cfg.Name, d.cfg.Name).Inc()
 	attempt := e.Attempts + 1
+	// What the receiver said can repeat patient data (a name in an error text): logs carry
+	// only the kind of failure and the answer's code; the full text is in the message's
+	// history (courier messages show).
+	kind, code := "no answer", resp.Code
+	if err == nil {
+		kind = "refused"
+	}
 	if d.cfg.Retry.GiveUp(attempt) {
 		o.Kind, o.MoveOn = store.OutcomeFailed, d.cfg.Retry.MoveOn
 		d.ch.e.metrics.GaveUp.WithLabelValues(d.ch.cfg.Name, d.cfg.Name).Inc()
-		d.log.Error("delivery gave up", "message", e.MessageID, "control_id", e.Meta.ControlID, "attempts", attempt, "err", o.Error)
+		d.log.Error("delivery gave up", "message", e.MessageID, "control_id", e.Meta.ControlID, "attempts", attempt, "failure", kind, "code", code)
 		return o
 	}
 	o.Kind = store.OutcomeRetry
 	o.NextAttemptAt = o.Finished.Add(d.cfg.Retry.Delay(attempt))
-	d.log.Warn("delivery failed; will retry", "message", e.MessageID, "control_id", e.Meta.ControlID, "attempt", attempt, "retry_at", o.NextAttemptAt.Format(time.RFC3339), "err", o.Error)
+	d.log.Warn("delivery failed; will retry", "message", e.MessageID, "control_id", e.Meta.ControlID, "attempt", attempt, "retry_at", o.NextAttemptAt.Format(time.RFC3339), "failure", kind, "code", code)
 	return o
 }
 
