@@ -21,7 +21,7 @@ func (cv *conv) schedule() {
 	a := &Appointment{base: base{Type: "Appointment"}}
 	for _, n := range [...]int{1, 2} {
 		if id := cv.identifierEI(field(sch, n)); id != nil {
-			id.Type = fixedType(map[int]string{1: "PLAC", 2: "FILL"}[n])
+			id.Type = cv.fixedType(map[int]string{1: "PLAC", 2: "FILL"}[n])
 			a.Identifier = append(a.Identifier, *id)
 		}
 	}
@@ -109,7 +109,7 @@ func (cv *conv) schedule() {
 			if id := field(s, 3); cv.valued(id) {
 				l := &Location{base: base{Type: "Location"}, Name: cv.comp(id, 2)}
 				if c := cv.comp(id, 1); c != "" {
-					l.Identifier = []Identifier{{Value: c, System: systemURI(cv.comp(id, 3), cv.c.codeSystems)}}
+					l.Identifier = []Identifier{{Value: c, System: cv.system(cv.comp(id, 3))}}
 				}
 				r, _ := cv.add(l, &l.base, "aig|"+cv.comp(id, 1)+"|"+cv.comp(id, 3)+"|"+cv.comp(id, 2))
 				actor = cv.ref(r)

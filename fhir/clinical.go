@@ -109,7 +109,7 @@ func (cv *conv) insurance(in1 hl7.Segment) {
 	}
 	cov := &Coverage{base: base{Type: "Coverage"}, Status: "active", Beneficiary: cv.patientRef}
 	if plan := field(in1, 2); cv.comp(plan, 1) != "" {
-		cov.Identifier = append(cov.Identifier, Identifier{Value: cv.comp(plan, 1), System: systemURI(cv.comp(plan, 3), cv.c.codeSystems)})
+		cov.Identifier = append(cov.Identifier, Identifier{Value: cv.comp(plan, 1), System: cv.system(cv.comp(plan, 3))})
 	}
 	// The payor: IN1-4 name, IN1-3 identifiers, IN1-5 address.
 	o := cv.newOrgXON(field(in1, 4))

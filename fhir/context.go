@@ -7,24 +7,46 @@ import (
 	"iter"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/courier-hl7/courier/hl7"
 )
 
-// conv holds the state of one conversion: the resources made so far, indexed by type and id
-// so that an entity named twice (the same practitioner in PV1-7 and ORC-12) becomes one
-// resource, and the resources the current segment group refers to.
+// conv holds the state of one conversion: the resources made so far, indexed by id so that
+// an entity named twice (the same practitioner in PV1-7 and ORC-12) becomes one resource,
+// and the resources the current segment group refers to. A conv is taken from its
+// Converter's pool and returned to it by release, keeping its scratch buffers.
 type conv struct {
 	c      *Converter
 	m      *hl7.Message
 	typ    string // MSH-9.1^MSH-9.2
 	ctrl   string // key of this message: MSH-10, or a digest of the message when it has none
 	err    error
-	index  map[uuid]Resource   // by id
-	byID   map[string]Resource // by id string
 	ents   []Entry
-	name   []byte // scratch for id names
 	delims hl7.Delimiters
+	cls    [256]uint8 // the class of each byte (clText, clComp...): see setDelims
+	// escSeen is true when cls marks the escape character, so that locate and split say
+	// whether a value holds one.
+	escSeen bool
+	// src is the message's text as one string, made once, when the message is unedited:
+	// the text of a value without escapes is then a substring of it rather than a copy of
+	// its own (see conv.substr), which saves an allocation for most strings of the Bundle.
+	src string
+	p   parts // the slabs the Bundle's small parts come from
+	// strs is the arena of the strings the conversion makes (ids, URLs): a
+	// strings.Builder only ever appends, so a string it returned stays as it was while
+	// more is written, and many strings share one allocation.
+	strs strings.Builder
+
+	// Scratch. The index and buffers are kept across conversions by the pool; the memos
+	// are cleared by release, since they hold strings of the message.
+	index resourceIndex
+	name  []byte // id names being hashed
+	key   []byte // an observation's key, built by obxKey
+	times timeMemo
+	vocab vocabMemo
+	cs    comps // split's result for fillConcept and unit, kept here because it is large
 
 	msgHeader  *MessageHeader
 	headerRef  *Reference
@@ -36,8 +58,24 @@ type conv struct {
 	sender     *Reference // Organization of MSH-4
 }
 
-func newConv(c *Converter, m *hl7.Message, typ string) *conv {
-	cv := &conv{c: c, m: m, typ: typ, index: make(map[uuid]Resource, 48), byID: make(map[string]Resource, 48), ents: make([]Entry, 0, 32), delims: m.Delimiters()}
+func (c *Converter) newConv(m *hl7.Message, typ string) *conv {
+	cv, _ := c.pool.Get().(*conv)
+	if cv == nil {
+		cv = &conv{name: make([]byte, 0, 256), key: make([]byte, 0, 128)}
+	}
+	cv.c, cv.m, cv.typ = c, m, typ
+	cv.setDelims(m.Delimiters())
+	cv.index.reset()
+	if !m.Modified() {
+		cv.src = string(m.Text())
+	}
+	// Entries: about one per segment in the messages the converter maps, plus the header's,
+	// its Provenance and organizations.
+	cv.ents = make([]Entry, 0, min(m.NumSegments()+16, maxReserve))
+	nOBX := m.Count("OBX")
+	cv.p.size(nOBX)
+	// About 100 bytes of ids per resource, and a resource per segment and a half.
+	cv.strs.Grow(100 * min(m.NumSegments()+nOBX/2+16, maxReserve))
 	cv.ctrl = cv.text(m.Segment(0).Field(10))
 	if cv.ctrl == "" {
 		cv.ctrl = "sha1:" + messageDigest(m)
@@ -45,6 +83,18 @@ func newConv(c *Converter, m *hl7.Message, typ string) *conv {
 		cv.ctrl = cv.text(m.SendingApplication().Comp(1)) + "|" + cv.text(m.SendingFacility().Comp(1)) + "|" + cv.ctrl
 	}
 	return cv
+}
+
+// release returns cv to its Converter's pool, keeping only the scratch: everything that
+// the Bundle holds is dropped, so that the pool neither keeps it alive nor hands it out
+// again.
+func (cv *conv) release() {
+	c := cv.c
+	if len(cv.index.slots) > 4096 {
+		cv.index = resourceIndex{} // an unusually large message: do not keep its table
+	}
+	*cv = conv{index: cv.index, name: cv.name[:0], key: cv.key[:0]}
+	c.pool.Put(cv)
 }
 
 // messageDigest identifies a message that has no control ID by its segments, joined with CR
@@ -83,19 +133,41 @@ func (cv *conv) localKey(seg hl7.Segment, what string) string {
 // and id is there already; it returns the resource in the Bundle and whether r was added.
 func (cv *conv) add(r Resource, b *base, key string) (Resource, bool) {
 	cv.name = append(append(append(cv.name[:0], b.Type...), '/'), key...)
+	return cv.addNamed(r, b)
+}
+
+// addKey is add for a key held in a byte slice.
+func (cv *conv) addKey(r Resource, b *base, key []byte) (Resource, bool) {
+	cv.name = append(append(append(cv.name[:0], b.Type...), '/'), key...)
+	return cv.addNamed(r, b)
+}
+
+// addNamed is add for the name (type/key) in cv.name.
+func (cv *conv) addNamed(r Resource, b *base) (Resource, bool) {
 	u := uuid5Sum(cv.c.ns, cv.name)
 	// Ids are unique across types (the type is part of the name hashed), so the UUID alone
 	// is the index key; the strings are made only for a resource that is new.
-	if old, ok := cv.index[u]; ok {
+	if i := cv.index.get(u); i >= 0 {
+		old := cv.ents[i].Resource
 		b.ID = old.ResourceID()
 		return old, false
 	}
-	b.urn = u.urn()
-	b.ID = b.urn[9:]
-	cv.index[u] = r
-	cv.byID[b.ID] = r
+	cv.setID(b, u)
+	cv.index.put(u, len(cv.ents))
 	cv.ents = append(cv.ents, Entry{Resource: r})
 	return r, true
+}
+
+// byID returns the resource of the Bundle with the id in reference r, made by conv.ref.
+func (cv *conv) byID(r *Reference) Resource {
+	u, err := parseUUID(refID(r))
+	if err != nil {
+		return nil
+	}
+	if i := cv.index.get(u); i >= 0 {
+		return cv.ents[i].Resource
+	}
+	return nil
 }
 
 // ref returns a reference to a resource in the Bundle: its fullUrl (urn:uuid:) for
@@ -105,10 +177,11 @@ func (cv *conv) add(r Resource, b *base, key string) (Resource, bool) {
 func (cv *conv) ref(r Resource) *Reference {
 	b := r.(interface{ baseOf() *base }).baseOf()
 	if b.ref == nil {
+		b.ref = cv.p.references.one()
 		if cv.c.bundleType == BundleBatch {
-			b.ref = &Reference{Reference: b.Type + "/" + b.ID}
+			b.ref.Reference = b.url
 		} else {
-			b.ref = &Reference{Reference: b.urn}
+			b.ref.Reference = b.urn
 		}
 	}
 	return b.ref
@@ -125,7 +198,7 @@ func (cv *conv) finish() *Bundle {
 			break
 		}
 	}
-	b := &Bundle{ResourceType: "Bundle", Type: cv.c.bundleType, Entry: cv.ents}
+	b := &Bundle{ResourceType: "Bundle", Type: cv.c.bundleType, Entry: cv.ents, conv: cv.c}
 	b.ID = cv.id("Bundle", cv.ctrl)
 	if id := cv.text(cv.m.Segment(0).Field(10)); id != "" {
 		b.Identifier = &Identifier{Value: id}
@@ -136,14 +209,16 @@ func (cv *conv) finish() *Bundle {
 		}
 	}
 	put := cv.c.bundleType == BundleTransaction || cv.c.bundleType == BundleBatch
-	reqs := make([]EntryRequest, len(b.Entry))
+	var reqs []EntryRequest
+	if put {
+		reqs = make([]EntryRequest, len(b.Entry))
+	}
 	for i := range b.Entry {
 		e := &b.Entry[i]
-		r := e.Resource
-		id := r.ResourceID()
-		e.FullURL = r.(interface{ baseOf() *base }).baseOf().urn
+		rb := e.Resource.(interface{ baseOf() *base }).baseOf()
+		e.FullURL = rb.urn
 		if put {
-			reqs[i] = EntryRequest{Method: "PUT", URL: r.ResourceType() + "/" + id}
+			reqs[i] = EntryRequest{Method: "PUT", URL: rb.url}
 			e.Request = &reqs[i]
 		}
 	}
@@ -153,57 +228,179 @@ func (cv *conv) finish() *Bundle {
 // text returns a value as trimmed text; the HL7 null "" reads as empty (a FHIR PUT replaces
 // the whole resource, so a field the sender wants deleted is simply left out). A value that
 // still holds repetitions, components or sub-components gives its first leaf.
-func (cv *conv) text(v hl7.Value) string { return cv.leaf(v, v.Raw(), 1, 1) }
+func (cv *conv) text(v hl7.Value) string { return cv.leaf(v, 1, 1) }
 
 // comp returns component i of v (of its first repetition, on a field) as text.
-func (cv *conv) comp(v hl7.Value, i int) string { return cv.leaf(v, v.Raw(), i, 1) }
+func (cv *conv) comp(v hl7.Value, i int) string { return cv.leaf(v, i, 1) }
 
 // sub returns sub-component j of component i of v as text.
-func (cv *conv) sub(v hl7.Value, i, j int) string { return cv.leaf(v, v.Raw(), i, j) }
+func (cv *conv) sub(v hl7.Value, i, j int) string { return cv.leaf(v, i, j) }
 
-// leaf finds sub-component j of component i of the first repetition in raw, the bytes of v,
-// in one pass over the bytes. It reads a field, a repetition or a component alike: a
-// component holds no component separators, so its only component is itself, as
-// hl7.Value.Comp has it. Text with an escape sequence is decoded by package hl7.
-func (cv *conv) leaf(v hl7.Value, raw []byte, i, j int) string {
-	d := &cv.delims
-	if k := bytes.IndexByte(raw, d.Repetition); k >= 0 && d.Repetition != 0 {
-		raw = raw[:k]
+// leaf finds sub-component j of component i of the first repetition of v in one pass over
+// its bytes. It reads a field, a repetition or a component alike: a component holds no
+// component separators, so its only component is itself, as hl7.Value.Comp has it. It works
+// on offsets into v's bytes so that the text can be a substring of the message (conv.substr).
+// Text with an escape sequence is decoded by package hl7.
+func (cv *conv) leaf(v hl7.Value, i, j int) string {
+	raw := v.Raw()
+	if len(raw) == 0 {
+		return ""
 	}
-	raw, ok := nth(raw, d.Component, i)
+	lo, hi, seen, ok := cv.locate(raw, i, j)
 	if !ok {
 		return ""
 	}
-	if d.SubComponent != 0 {
-		if raw, ok = nth(raw, d.SubComponent, j); !ok {
-			return ""
-		}
-	} else if j > 1 {
+	lo, hi, esc := cv.clean(raw, lo, hi, seen)
+	if lo == hi {
 		return ""
 	}
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || len(raw) == 2 && raw[0] == '"' && raw[1] == '"' {
-		return ""
-	}
-	if d.Escape != 0 && bytes.IndexByte(raw, d.Escape) >= 0 {
+	if esc {
 		return strings.TrimSpace(v.Rep(1).Comp(i).Sub(j).String())
 	}
-	return string(raw)
+	return cv.substr(raw, v.Offset(), lo, hi)
 }
 
-// nth returns part i (from 1) of b split at sep.
-func nth(b []byte, sep byte, i int) ([]byte, bool) {
-	for ; i > 1; i-- {
-		k := bytes.IndexByte(b, sep)
-		if k < 0 {
-			return nil, false
+// Classes of bytes in a conversion's byte table (conv.cls). The first ones are text: white
+// space, the escape character and bytes beyond ASCII are noted as they are passed over, so
+// that trimming and unescaping are tried only on text that has them. The others are
+// delimiters, from the lowest level up.
+const (
+	clText  = iota
+	clSpace // ASCII white space, as bytes.TrimSpace has it
+	clEsc   // the escape character
+	clHigh  // a byte of a multi-byte character: maybe Unicode white space
+	clSub
+	clComp
+	clRep
+)
+
+// setDelims sets the delimiters of the message and builds the table that classifies its
+// bytes, so that locate and split find delimiters with one lookup per byte. A delimiter
+// that is also a higher one counts as the higher (the repetition first, then the
+// component), as splitting level by level has it; an absent (zero) repetition or
+// sub-component separator splits nothing.
+func (cv *conv) setDelims(d hl7.Delimiters) {
+	cv.delims = d
+	cls := &cv.cls
+	*cls = [256]uint8{}
+	for c := utf8.RuneSelf; c < 256; c++ {
+		cls[c] = clHigh
+	}
+	for _, c := range []byte(" \t\n\r\v\f") {
+		cls[c] = clSpace
+	}
+	// The escape character is noted only when it is plain text otherwise; clean tests
+	// for it byte by byte when it is not.
+	cv.escSeen = d.Escape != 0 && cls[d.Escape] == clText
+	if cv.escSeen {
+		cls[d.Escape] = clEsc
+	}
+	if d.SubComponent != 0 {
+		cls[d.SubComponent] = clSub
+	}
+	cls[d.Component] = clComp
+	if d.Repetition != 0 {
+		cls[d.Repetition] = clRep
+	}
+	if cv.escSeen && cls[d.Escape] != clEsc { // the escape character is also a delimiter
+		cv.escSeen = false
+	}
+}
+
+// locate returns the bounds in raw of sub-component j of component i of its first
+// repetition (i and j from 1), with the set of text classes it holds (bit 1<<class), or
+// false when raw has no such part.
+func (cv *conv) locate(raw []byte, i, j int) (lo, hi int, seen uint8, ok bool) {
+	cls := &cv.cls
+	k := 0
+	for ; i > 1; i-- { // skip to component i
+		for {
+			if k == len(raw) {
+				return 0, 0, 0, false
+			}
+			c := cls[raw[k]]
+			k++
+			if c == clComp {
+				break
+			}
+			if c == clRep {
+				return 0, 0, 0, false
+			}
 		}
-		b = b[k+1:]
 	}
-	if k := bytes.IndexByte(b, sep); k >= 0 {
-		b = b[:k]
+	for ; j > 1; j-- { // then to sub-component j
+		for {
+			if k == len(raw) {
+				return 0, 0, 0, false
+			}
+			c := cls[raw[k]]
+			k++
+			if c == clSub {
+				break
+			}
+			if c > clSub {
+				return 0, 0, 0, false
+			}
+		}
 	}
-	return b, true
+	lo = k
+	for k < len(raw) {
+		c := cls[raw[k]]
+		if c >= clSub {
+			break
+		}
+		seen |= 1 << c
+		k++
+	}
+	return lo, k, seen, true
+}
+
+// clean trims raw[lo:hi], a leaf whose text classes (from locate or split) are seen, and
+// reads the HL7 null as empty (lo == hi); esc reports that the text has escape sequences
+// to decode. It takes and returns plain integers, not the hl7.Value: passed down by value
+// through several calls, the Value's copies cost more than the work.
+func (cv *conv) clean(raw []byte, lo, hi int, seen uint8) (int, int, bool) {
+	if seen&(1<<clSpace|1<<clHigh) != 0 {
+		lo, hi = trimSpace(raw, lo, hi)
+	}
+	if lo == hi || hi-lo == 2 && raw[lo] == '"' && raw[lo+1] == '"' {
+		return lo, lo, false
+	}
+	e := cv.delims.Escape
+	esc := e != 0 && (seen&(1<<clEsc) != 0 || !cv.escSeen) && bytes.IndexByte(raw[lo:hi], e) >= 0
+	return lo, hi, esc
+}
+
+// substr returns raw[lo:hi] as a string, where raw, at offset off in the message's text
+// (hl7.Value.Offset), is a value's bytes: a substring of the text when there is one, so
+// that no copy is made.
+func (cv *conv) substr(raw []byte, off, lo, hi int) string {
+	if off >= 0 && off+hi <= len(cv.src) {
+		return cv.src[off+lo : off+hi]
+	}
+	return string(raw[lo:hi])
+}
+
+// trimSpace returns the bounds of raw[lo:hi] without leading and trailing white space, as
+// bytes.TrimSpace trims it.
+func trimSpace(raw []byte, lo, hi int) (int, int) {
+	for lo < hi && asciiSpace(raw[lo]) {
+		lo++
+	}
+	for hi > lo && asciiSpace(raw[hi-1]) {
+		hi--
+	}
+	if lo < hi && (raw[lo] >= utf8.RuneSelf || raw[hi-1] >= utf8.RuneSelf) {
+		// Unicode white space (NEL, NBSP...) at an end: as bytes.TrimSpace, decode runes.
+		t := bytes.TrimLeftFunc(raw[lo:hi], unicode.IsSpace)
+		lo = hi - len(t)
+		hi = lo + len(bytes.TrimRightFunc(t, unicode.IsSpace))
+	}
+	return lo, hi
+}
+
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }
 
 // field returns field n of s.
@@ -228,13 +425,32 @@ func reps(s hl7.Segment, n int) iter.Seq2[int, hl7.Value] {
 	}
 }
 
-// repList returns the non-empty repetitions of field n of s.
-func repList(s hl7.Segment, n int) []hl7.Value {
-	var out []hl7.Value
-	for _, r := range reps(s, n) {
-		out = append(out, r)
+// numReps returns a bound on the repetitions reps(s, n) yields, to size slices with.
+func (cv *conv) numReps(s hl7.Segment, n int) int {
+	f := s.Field(n)
+	if f.IsNull() {
+		return 0
 	}
-	return out
+	return f.NumReps()
+}
+
+// firstRep returns the first of the repetitions reps(s, n) yields and how many it yields.
+func firstRep(s hl7.Segment, n int) (hl7.Value, int) {
+	f := s.Field(n)
+	if f.IsNull() {
+		return hl7.Value{}, 0
+	}
+	var first hl7.Value
+	k := 0
+	for i, nr := 1, f.NumReps(); i <= nr; i++ {
+		if r := f.Rep(i); len(r.Raw()) > 0 && !r.IsNull() {
+			if k == 0 {
+				first = r
+			}
+			k++
+		}
+	}
+	return first, k
 }
 
 // valued reports whether a value holds something other than delimiters and the null.
@@ -253,15 +469,18 @@ func (cv *conv) valued(v hl7.Value) bool {
 
 // code normalizes a code value: FHIR codes have no leading, trailing or repeated white space.
 func code(s string) string {
-	if strings.IndexByte(s, ' ') < 0 && strings.IndexByte(s, '\t') < 0 {
-		return s
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' || s[i] == '\t' {
+			return strings.Join(strings.Fields(s), " ")
+		}
 	}
-	return strings.Join(strings.Fields(s), " ")
+	return s
 }
 
 // time reads a v2 date/time value in the channel's zone.
 func (cv *conv) time(v hl7.Value) (v2Time, bool) {
-	s := cv.text(v.Comp(1))
+	s := cv.text(v) // component 1 of a TS: text reads the first component
+
 	if s == "" {
 		return v2Time{}, false
 	}
@@ -269,64 +488,90 @@ func (cv *conv) time(v hl7.Value) (v2Time, bool) {
 }
 
 // dateTime maps a DTM/DT/TS value to a FHIR dateTime, or "".
-func (cv *conv) dateTime(v hl7.Value) string {
-	t, ok := cv.time(v)
-	if !ok {
-		return ""
-	}
-	return t.dateTime()
-}
+func (cv *conv) dateTime(v hl7.Value) string { return cv.timeAs(v, asDateTime) }
 
 // date maps a DTM/DT/TS value to a FHIR date, or "".
-func (cv *conv) date(v hl7.Value) string {
-	t, ok := cv.time(v)
-	if !ok {
-		return ""
-	}
-	return t.date()
-}
+func (cv *conv) date(v hl7.Value) string { return cv.timeAs(v, asDate) }
 
 // instant maps a DTM/TS value to a FHIR instant, or "".
-func (cv *conv) instant(v hl7.Value) string {
-	t, ok := cv.time(v)
-	if !ok {
+func (cv *conv) instant(v hl7.Value) string { return cv.timeAs(v, asInstant) }
+
+// timeAs maps a DTM/DT/TS value to a FHIR dateTime, date or instant, or "", remembering
+// the result for the values that follow (see timeMemo).
+func (cv *conv) timeAs(v hl7.Value, kind int) string {
+	s := cv.text(v) // component 1 of a TS: text reads the first component
+	if s == "" {
 		return ""
 	}
-	s, _ := t.instant()
-	return s
+	if out, ok := cv.times.get(s, kind); ok {
+		return out
+	}
+	out := ""
+	if t, ok := parseV2Time(s, cv.c.loc); ok {
+		switch kind {
+		case asDateTime:
+			out = t.dateTime()
+		case asDate:
+			out = t.date()
+		case asInstant:
+			out, _ = t.instant()
+		}
+	}
+	cv.times.put(s, kind, out)
+	return out
 }
 
 // comps is a repetition split into its components once, for data types whose many
 // components are read one after another (CWE, XCN, XTN, XAD).
 type comps struct {
-	v hl7.Value
-	n int
-	p [24][]byte
+	v   hl7.Value
+	raw []byte
+	off int // of raw in the message's text, or -1
+	n   int
+	p   [24]struct {
+		lo, hi int32 // bounds of the component in raw
+		sub    int32 // bound of its first sub-component
+		seen   uint8 // its text classes, as locate reports them
+	}
 }
 
-// split splits the first repetition of v into its components.
-func (cv *conv) split(v hl7.Value) comps {
-	c := comps{v: v}
+// split splits the first repetition of v into its components, into c: a comps is large,
+// and filled in place it is not copied.
+func (cv *conv) split(c *comps, v hl7.Value) {
 	raw := v.Raw()
-	d := &cv.delims
-	if k := bytes.IndexByte(raw, d.Repetition); k >= 0 && d.Repetition != 0 {
-		raw = raw[:k]
+	c.v, c.raw, c.off, c.n = v, raw, v.Offset(), 0
+	if len(raw) == 0 || cv.cls[raw[0]] == clRep {
+		return
 	}
-	if len(raw) == 0 {
-		return c
-	}
+	cls := &cv.cls
+	k := 0
 	for c.n < len(c.p) {
-		k := bytes.IndexByte(raw, d.Component)
-		if k < 0 {
-			c.p[c.n] = raw
-			c.n++
-			break
-		}
-		c.p[c.n] = raw[:k]
+		p := &c.p[c.n]
 		c.n++
-		raw = raw[k+1:]
+		lo, sub := k, -1
+		var seen uint8
+		for ; k < len(raw); k++ { // the component, up to its end
+			cl := cls[raw[k]]
+			if cl < clSub {
+				seen |= 1 << cl
+				continue
+			}
+			if cl != clSub {
+				break
+			}
+			if sub < 0 {
+				sub = k
+			}
+		}
+		if sub < 0 {
+			sub = k
+		}
+		p.lo, p.hi, p.sub, p.seen = int32(lo), int32(k), int32(sub), seen
+		if k == len(raw) || cls[raw[k]] == clRep {
+			return
+		}
+		k++ // past the component separator
 	}
-	return c
 }
 
 // get returns component i as text (its first sub-component), as conv.comp would.
@@ -337,17 +582,13 @@ func (cv *conv) get(c *comps, i int) string {
 	if i == len(c.p) { // the last slot may hold the rest of a longer value
 		return cv.comp(c.v, i)
 	}
-	raw := c.p[i-1]
-	d := &cv.delims
-	if k := bytes.IndexByte(raw, d.SubComponent); k >= 0 && d.SubComponent != 0 {
-		raw = raw[:k]
-	}
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || len(raw) == 2 && raw[0] == '"' && raw[1] == '"' {
+	p := &c.p[i-1]
+	lo, hi, esc := cv.clean(c.raw, int(p.lo), int(p.sub), p.seen)
+	if lo == hi {
 		return ""
 	}
-	if d.Escape != 0 && bytes.IndexByte(raw, d.Escape) >= 0 {
+	if esc {
 		return strings.TrimSpace(c.v.Rep(1).Comp(i).Sub(1).String())
 	}
-	return string(raw)
+	return cv.substr(c.raw, c.off, lo, hi)
 }

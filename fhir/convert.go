@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/courier-hl7/courier/hl7"
@@ -60,6 +62,15 @@ type Converter struct {
 	codeSystems map[string]string
 	source      string
 	transformer string
+
+	// pool keeps the scratch of conversions (see conv.release), so that a conversion
+	// builds no index or buffers of its own; sync.Pool keeps the Converter safe for
+	// concurrent use.
+	pool sync.Pool
+	// jsonPerEntry is the size per entry of the last Bundle of this Converter written as
+	// JSON: the next one allocates about that much at once, rather than too much or a
+	// buffer that grows and is copied (see Bundle.JSON).
+	jsonPerEntry atomic.Int64
 }
 
 // NewConverter checks opts and returns a Converter.
@@ -192,7 +203,8 @@ func (c *Converter) Convert(m *hl7.Message) (*Bundle, error) {
 	if !ok {
 		return nil, &UnsupportedError{Type: typ}
 	}
-	cv := newConv(c, m, typ)
+	cv := c.newConv(m, typ)
+	defer cv.release()
 	cv.header()
 	if cv.needPatient() {
 		if _, ok := m.First("PID"); !ok {
@@ -214,6 +226,8 @@ type Bundle struct {
 	Type         string      `json:"type"`
 	Timestamp    string      `json:"timestamp,omitempty"`
 	Entry        []Entry     `json:"entry,omitempty"`
+
+	conv *Converter // the Converter that made the Bundle, which keeps the size of its JSON
 }
 
 // Entry is one Bundle entry.
@@ -244,7 +258,19 @@ func (b *Bundle) Resources() []Resource {
 // of json_gen.go, which is several times faster. The error is always nil; it is there so
 // that an encoder that can fail may replace this one.
 func (b *Bundle) JSON() ([]byte, error) {
-	return b.appendJSON(make([]byte, 0, 1024+1536*len(b.Entry))), nil
+	n := 1024 + 1536*len(b.Entry)
+	if b.conv != nil {
+		if per := int(b.conv.jsonPerEntry.Load()); per > 0 {
+			// The size per entry of the last Bundle, with a sixteenth more for the
+			// variation between messages of one channel.
+			n = 512 + per*len(b.Entry) + per*len(b.Entry)/16
+		}
+	}
+	out := b.appendJSON(make([]byte, 0, n))
+	if b.conv != nil && len(b.Entry) > 0 {
+		b.conv.jsonPerEntry.Store(int64(len(out) / len(b.Entry)))
+	}
+	return out, nil
 }
 
 // MarshalJSON makes a Bundle marshal with encoding/json as JSON does.

@@ -44,7 +44,7 @@ func (cv *conv) visit(pv1 hl7.Segment) {
 		e.Location = append(e.Location, el)
 		// PV1-40, the bed status, is the operational status of the bed or room.
 		if bs := code(cv.comp(field(pv1, 40), 1)); bs != "" && (cv.comp(field(pv1, 3), 2) != "" || cv.comp(field(pv1, 3), 3) != "") {
-			if loc, ok := cv.byID[refID(l)].(*Location); ok {
+			if loc, ok := cv.byID(l).(*Location); ok {
 				loc.OperationalStatus = &Coding{System: sysV2 + "0116", Code: bs}
 			}
 		}

@@ -96,7 +96,7 @@ func (cv *conv) newOrgXON(v hl7.Value) *Organization {
 		id.System = cv.authority(ns, uid, typ)
 		id.Assigner = cv.hdOrganization(ns, uid, typ)
 		if t := code(cv.comp(v, 7)); t != "" {
-			id.Type = fixedType(t)
+			id.Type = cv.fixedType(t)
 		}
 		o.Identifier = append(o.Identifier, id)
 	}
@@ -124,7 +124,7 @@ func (cv *conv) organizationCWE(v hl7.Value) *Reference {
 		o.Name = s
 	}
 	if c := cv.comp(v, 1); c != "" {
-		o.Identifier = []Identifier{{Value: c, System: systemURI(cv.comp(v, 3), cv.c.codeSystems)}}
+		o.Identifier = []Identifier{{Value: c, System: cv.system(cv.comp(v, 3))}}
 	}
 	if o.Name == "" && len(o.Identifier) == 0 {
 		return nil

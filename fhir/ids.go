@@ -58,5 +58,35 @@ func (u uuid) urn() string {
 	return string(out[:])
 }
 
+// setID sets the id of a resource new in its Bundle, with its fullUrl (urn:uuid:) and
+// the Type/id of its request and batch references. The three are substrings of one string,
+// written in the conversion's string arena.
+func (cv *conv) setID(b *base, u uuid) {
+	var id [36]byte
+	u.format(&id)
+	a := &cv.strs
+	start := a.Len()
+	a.WriteString("urn:uuid:")
+	a.Write(id[:])
+	a.WriteString(b.Type)
+	a.WriteByte('/')
+	a.Write(id[:])
+	s := a.String()[start:]
+	b.urn, b.ID, b.url = s[:45], s[9:45], s[45:]
+}
+
+// format writes the lower-case 8-4-4-4-12 form of u.
+func (u *uuid) format(s *[36]byte) {
+	j := 0
+	for i, x := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			s[j] = '-'
+			j++
+		}
+		s[j], s[j+1] = hexDigits[x>>4], hexDigits[x&0xF]
+		j += 2
+	}
+}
+
 // newUUID5 returns the version 5 UUID of name in namespace ns, in its string form.
 func newUUID5(ns uuid, name []byte) string { return uuid5Sum(ns, name).urn()[9:] }

@@ -14,17 +14,17 @@ func (cv *conv) immunization(orc hl7.Segment, hasORC bool, rxa hl7.Segment) *Imm
 			typ string
 		}{{2, "PLAC"}, {3, "FILL"}} {
 			if id := cv.identifierEI(field(orc, p.n)); id != nil {
-				id.Type = fixedType(p.typ)
+				id.Type = cv.fixedType(p.typ)
 				im.Identifier = append(im.Identifier, *id)
 				key = "order|" + p.typ + "|" + id.System + "|" + cv.comp(field(orc, p.n), 2) + "|" + id.Value
 			}
 		}
 		if g := field(orc, 4); cv.valued(g) {
 			if s := cv.sub(g, 2, 1); s != "" {
-				im.Identifier = append(im.Identifier, Identifier{Value: s, Type: fixedType("FGN")})
+				im.Identifier = append(im.Identifier, Identifier{Value: s, Type: cv.fixedType("FGN")})
 			}
 			if s := cv.sub(g, 1, 1); s != "" {
-				im.Identifier = append(im.Identifier, Identifier{Value: s, Type: fixedType("PGN")})
+				im.Identifier = append(im.Identifier, Identifier{Value: s, Type: cv.fixedType("PGN")})
 			}
 		}
 		im.Recorded = cv.dateTime(field(orc, 9))
@@ -91,7 +91,7 @@ func (cv *conv) immunization(orc hl7.Segment, hasORC bool, rxa hl7.Segment) *Imm
 	if l := cv.location(field(rxa, 27)); l != nil {
 		im.Location = l
 		if a := cv.address(field(rxa, 28)); a != nil {
-			if loc, ok := cv.byID[refID(l)].(*Location); ok && loc.Address == nil {
+			if loc, ok := cv.byID(l).(*Location); ok && loc.Address == nil {
 				loc.Address = a
 			}
 		}

@@ -10,7 +10,7 @@ func (x *Address) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if len(x.Extension) > 0 {
-		b = jsonKey(b, &n, "extension")
+		b = jsonKey(b, &n, ",\"extension\":")
 		b = append(b, '[')
 		for i := range x.Extension {
 			if i > 0 {
@@ -22,19 +22,19 @@ func (x *Address) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Use != "" {
-		b = jsonKey(b, &n, "use")
+		b = jsonKey(b, &n, ",\"use\":")
 		b = jsonString(b, x.Use)
 	}
 	if x.Type != "" {
-		b = jsonKey(b, &n, "type")
+		b = jsonKey(b, &n, ",\"type\":")
 		b = jsonString(b, x.Type)
 	}
 	if x.Text != "" {
-		b = jsonKey(b, &n, "text")
+		b = jsonKey(b, &n, ",\"text\":")
 		b = jsonString(b, x.Text)
 	}
 	if len(x.Line) > 0 {
-		b = jsonKey(b, &n, "line")
+		b = jsonKey(b, &n, ",\"line\":")
 		b = append(b, '[')
 		for i := range x.Line {
 			if i > 0 {
@@ -46,27 +46,27 @@ func (x *Address) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.City != "" {
-		b = jsonKey(b, &n, "city")
+		b = jsonKey(b, &n, ",\"city\":")
 		b = jsonString(b, x.City)
 	}
 	if x.District != "" {
-		b = jsonKey(b, &n, "district")
+		b = jsonKey(b, &n, ",\"district\":")
 		b = jsonString(b, x.District)
 	}
 	if x.State != "" {
-		b = jsonKey(b, &n, "state")
+		b = jsonKey(b, &n, ",\"state\":")
 		b = jsonString(b, x.State)
 	}
 	if x.PostalCode != "" {
-		b = jsonKey(b, &n, "postalCode")
+		b = jsonKey(b, &n, ",\"postalCode\":")
 		b = jsonString(b, x.PostalCode)
 	}
 	if x.Country != "" {
-		b = jsonKey(b, &n, "country")
+		b = jsonKey(b, &n, ",\"country\":")
 		b = jsonString(b, x.Country)
 	}
 	if x.Period != nil {
-		b = jsonKey(b, &n, "period")
+		b = jsonKey(b, &n, ",\"period\":")
 		b = x.Period.appendJSON(b)
 	}
 	_ = n
@@ -76,26 +76,26 @@ func (x *Address) appendJSON(b []byte) []byte {
 func (x *AllergyIntolerance) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "resourceType")
+	b = append(b, "\"resourceType\":"...)
 	b = jsonString(b, x.base.Type)
 	if x.base.ID != "" {
-		b = jsonKey(b, &n, "id")
+		b = append(b, ",\"id\":"...)
 		b = jsonString(b, x.base.ID)
 	}
 	if x.base.Meta != nil {
-		b = jsonKey(b, &n, "meta")
+		b = append(b, ",\"meta\":"...)
 		b = x.base.Meta.appendJSON(b)
 	}
 	if x.ClinicalStatus != nil {
-		b = jsonKey(b, &n, "clinicalStatus")
+		b = append(b, ",\"clinicalStatus\":"...)
 		b = x.ClinicalStatus.appendJSON(b)
 	}
 	if x.Type != "" {
-		b = jsonKey(b, &n, "type")
+		b = append(b, ",\"type\":"...)
 		b = jsonString(b, x.Type)
 	}
 	if len(x.Category) > 0 {
-		b = jsonKey(b, &n, "category")
+		b = append(b, ",\"category\":"...)
 		b = append(b, '[')
 		for i := range x.Category {
 			if i > 0 {
@@ -107,7 +107,7 @@ func (x *AllergyIntolerance) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.CategoryExt) > 0 {
-		b = jsonKey(b, &n, "_category")
+		b = append(b, ",\"_category\":"...)
 		b = append(b, '[')
 		for i := range x.CategoryExt {
 			if i > 0 {
@@ -123,29 +123,29 @@ func (x *AllergyIntolerance) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Criticality != "" {
-		b = jsonKey(b, &n, "criticality")
+		b = append(b, ",\"criticality\":"...)
 		b = jsonString(b, x.Criticality)
 	}
 	if x.CriticalityExt != nil {
-		b = jsonKey(b, &n, "_criticality")
+		b = append(b, ",\"_criticality\":"...)
 		b = x.CriticalityExt.appendJSON(b)
 	}
 	if x.Code != nil {
-		b = jsonKey(b, &n, "code")
+		b = append(b, ",\"code\":"...)
 		b = x.Code.appendJSON(b)
 	}
-	b = jsonKey(b, &n, "patient")
+	b = append(b, ",\"patient\":"...)
 	if x.Patient == nil {
 		b = append(b, "null"...)
 	} else {
 		b = x.Patient.appendJSON(b)
 	}
 	if x.OnsetDateTime != "" {
-		b = jsonKey(b, &n, "onsetDateTime")
+		b = append(b, ",\"onsetDateTime\":"...)
 		b = jsonString(b, x.OnsetDateTime)
 	}
 	if len(x.Reaction) > 0 {
-		b = jsonKey(b, &n, "reaction")
+		b = append(b, ",\"reaction\":"...)
 		b = append(b, '[')
 		for i := range x.Reaction {
 			if i > 0 {
@@ -163,7 +163,7 @@ func (x *AllergyIntolerance) appendJSON(b []byte) []byte {
 func (x *AllergyReaction) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "manifestation")
+	b = append(b, "\"manifestation\":"...)
 	if x.Manifestation == nil {
 		b = append(b, "null"...)
 	} else {
@@ -178,7 +178,7 @@ func (x *AllergyReaction) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Severity != "" {
-		b = jsonKey(b, &n, "severity")
+		b = append(b, ",\"severity\":"...)
 		b = jsonString(b, x.Severity)
 	}
 	_ = n
@@ -189,14 +189,14 @@ func (x *Annotation) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if x.AuthorReference != nil {
-		b = jsonKey(b, &n, "authorReference")
+		b = jsonKey(b, &n, ",\"authorReference\":")
 		b = x.AuthorReference.appendJSON(b)
 	}
 	if x.Time != "" {
-		b = jsonKey(b, &n, "time")
+		b = jsonKey(b, &n, ",\"time\":")
 		b = jsonString(b, x.Time)
 	}
-	b = jsonKey(b, &n, "text")
+	b = jsonKey(b, &n, ",\"text\":")
 	b = jsonString(b, x.Text)
 	_ = n
 	return append(b, '}')
@@ -205,18 +205,18 @@ func (x *Annotation) appendJSON(b []byte) []byte {
 func (x *Appointment) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "resourceType")
+	b = append(b, "\"resourceType\":"...)
 	b = jsonString(b, x.base.Type)
 	if x.base.ID != "" {
-		b = jsonKey(b, &n, "id")
+		b = append(b, ",\"id\":"...)
 		b = jsonString(b, x.base.ID)
 	}
 	if x.base.Meta != nil {
-		b = jsonKey(b, &n, "meta")
+		b = append(b, ",\"meta\":"...)
 		b = x.base.Meta.appendJSON(b)
 	}
 	if len(x.Extension) > 0 {
-		b = jsonKey(b, &n, "extension")
+		b = append(b, ",\"extension\":"...)
 		b = append(b, '[')
 		for i := range x.Extension {
 			if i > 0 {
@@ -228,7 +228,7 @@ func (x *Appointment) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Identifier) > 0 {
-		b = jsonKey(b, &n, "identifier")
+		b = append(b, ",\"identifier\":"...)
 		b = append(b, '[')
 		for i := range x.Identifier {
 			if i > 0 {
@@ -239,10 +239,10 @@ func (x *Appointment) appendJSON(b []byte) []byte {
 		}
 		b = append(b, ']')
 	}
-	b = jsonKey(b, &n, "status")
+	b = append(b, ",\"status\":"...)
 	b = jsonString(b, x.Status)
 	if len(x.ServiceType) > 0 {
-		b = jsonKey(b, &n, "serviceType")
+		b = append(b, ",\"serviceType\":"...)
 		b = append(b, '[')
 		for i := range x.ServiceType {
 			if i > 0 {
@@ -254,11 +254,11 @@ func (x *Appointment) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.AppointmentType != nil {
-		b = jsonKey(b, &n, "appointmentType")
+		b = append(b, ",\"appointmentType\":"...)
 		b = x.AppointmentType.appendJSON(b)
 	}
 	if len(x.ReasonCode) > 0 {
-		b = jsonKey(b, &n, "reasonCode")
+		b = append(b, ",\"reasonCode\":"...)
 		b = append(b, '[')
 		for i := range x.ReasonCode {
 			if i > 0 {
@@ -270,19 +270,19 @@ func (x *Appointment) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Start != "" {
-		b = jsonKey(b, &n, "start")
+		b = append(b, ",\"start\":"...)
 		b = jsonString(b, x.Start)
 	}
 	if x.End != "" {
-		b = jsonKey(b, &n, "end")
+		b = append(b, ",\"end\":"...)
 		b = jsonString(b, x.End)
 	}
 	if x.MinutesDuration != 0 {
-		b = jsonKey(b, &n, "minutesDuration")
+		b = append(b, ",\"minutesDuration\":"...)
 		b = strconv.AppendInt(b, int64(x.MinutesDuration), 10)
 	}
 	if len(x.BasedOn) > 0 {
-		b = jsonKey(b, &n, "basedOn")
+		b = append(b, ",\"basedOn\":"...)
 		b = append(b, '[')
 		for i := range x.BasedOn {
 			if i > 0 {
@@ -293,7 +293,7 @@ func (x *Appointment) appendJSON(b []byte) []byte {
 		}
 		b = append(b, ']')
 	}
-	b = jsonKey(b, &n, "participant")
+	b = append(b, ",\"participant\":"...)
 	if x.Participant == nil {
 		b = append(b, "null"...)
 	} else {
@@ -315,7 +315,7 @@ func (x *AppointmentParticipant) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if len(x.Type) > 0 {
-		b = jsonKey(b, &n, "type")
+		b = jsonKey(b, &n, ",\"type\":")
 		b = append(b, '[')
 		for i := range x.Type {
 			if i > 0 {
@@ -327,13 +327,13 @@ func (x *AppointmentParticipant) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Actor != nil {
-		b = jsonKey(b, &n, "actor")
+		b = jsonKey(b, &n, ",\"actor\":")
 		b = x.Actor.appendJSON(b)
 	}
-	b = jsonKey(b, &n, "status")
+	b = jsonKey(b, &n, ",\"status\":")
 	b = jsonString(b, x.Status)
 	if x.Period != nil {
-		b = jsonKey(b, &n, "period")
+		b = append(b, ",\"period\":"...)
 		b = x.Period.appendJSON(b)
 	}
 	_ = n
@@ -344,7 +344,7 @@ func (x *Attachment) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if len(x.Extension) > 0 {
-		b = jsonKey(b, &n, "extension")
+		b = jsonKey(b, &n, ",\"extension\":")
 		b = append(b, '[')
 		for i := range x.Extension {
 			if i > 0 {
@@ -356,23 +356,23 @@ func (x *Attachment) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.ContentType != "" {
-		b = jsonKey(b, &n, "contentType")
+		b = jsonKey(b, &n, ",\"contentType\":")
 		b = jsonString(b, x.ContentType)
 	}
 	if x.Data != "" {
-		b = jsonKey(b, &n, "data")
+		b = jsonKey(b, &n, ",\"data\":")
 		b = jsonString(b, x.Data)
 	}
 	if x.URL != "" {
-		b = jsonKey(b, &n, "url")
+		b = jsonKey(b, &n, ",\"url\":")
 		b = jsonString(b, x.URL)
 	}
 	if x.Title != "" {
-		b = jsonKey(b, &n, "title")
+		b = jsonKey(b, &n, ",\"title\":")
 		b = jsonString(b, x.Title)
 	}
 	if x.Creation != "" {
-		b = jsonKey(b, &n, "creation")
+		b = jsonKey(b, &n, ",\"creation\":")
 		b = jsonString(b, x.Creation)
 	}
 	_ = n
@@ -382,24 +382,24 @@ func (x *Attachment) appendJSON(b []byte) []byte {
 func (x *Bundle) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "resourceType")
+	b = append(b, "\"resourceType\":"...)
 	b = jsonString(b, x.ResourceType)
 	if x.ID != "" {
-		b = jsonKey(b, &n, "id")
+		b = append(b, ",\"id\":"...)
 		b = jsonString(b, x.ID)
 	}
 	if x.Identifier != nil {
-		b = jsonKey(b, &n, "identifier")
+		b = append(b, ",\"identifier\":"...)
 		b = x.Identifier.appendJSON(b)
 	}
-	b = jsonKey(b, &n, "type")
+	b = append(b, ",\"type\":"...)
 	b = jsonString(b, x.Type)
 	if x.Timestamp != "" {
-		b = jsonKey(b, &n, "timestamp")
+		b = append(b, ",\"timestamp\":"...)
 		b = jsonString(b, x.Timestamp)
 	}
 	if len(x.Entry) > 0 {
-		b = jsonKey(b, &n, "entry")
+		b = append(b, ",\"entry\":"...)
 		b = append(b, '[')
 		for i := range x.Entry {
 			if i > 0 {
@@ -418,7 +418,7 @@ func (x *CodeableConcept) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if len(x.Extension) > 0 {
-		b = jsonKey(b, &n, "extension")
+		b = jsonKey(b, &n, ",\"extension\":")
 		b = append(b, '[')
 		for i := range x.Extension {
 			if i > 0 {
@@ -430,7 +430,7 @@ func (x *CodeableConcept) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Coding) > 0 {
-		b = jsonKey(b, &n, "coding")
+		b = jsonKey(b, &n, ",\"coding\":")
 		b = append(b, '[')
 		for i := range x.Coding {
 			if i > 0 {
@@ -442,7 +442,7 @@ func (x *CodeableConcept) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Text != "" {
-		b = jsonKey(b, &n, "text")
+		b = jsonKey(b, &n, ",\"text\":")
 		b = jsonString(b, x.Text)
 	}
 	_ = n
@@ -453,19 +453,19 @@ func (x *Coding) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if x.System != "" {
-		b = jsonKey(b, &n, "system")
+		b = jsonKey(b, &n, ",\"system\":")
 		b = jsonString(b, x.System)
 	}
 	if x.Version != "" {
-		b = jsonKey(b, &n, "version")
+		b = jsonKey(b, &n, ",\"version\":")
 		b = jsonString(b, x.Version)
 	}
 	if x.Code != "" {
-		b = jsonKey(b, &n, "code")
+		b = jsonKey(b, &n, ",\"code\":")
 		b = jsonString(b, x.Code)
 	}
 	if x.Display != "" {
-		b = jsonKey(b, &n, "display")
+		b = jsonKey(b, &n, ",\"display\":")
 		b = jsonString(b, x.Display)
 	}
 	_ = n
@@ -475,7 +475,7 @@ func (x *Coding) appendJSON(b []byte) []byte {
 func (x *Communication) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "language")
+	b = append(b, "\"language\":"...)
 	if x.Language == nil {
 		b = append(b, "null"...)
 	} else {
@@ -488,18 +488,18 @@ func (x *Communication) appendJSON(b []byte) []byte {
 func (x *Condition) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "resourceType")
+	b = append(b, "\"resourceType\":"...)
 	b = jsonString(b, x.base.Type)
 	if x.base.ID != "" {
-		b = jsonKey(b, &n, "id")
+		b = append(b, ",\"id\":"...)
 		b = jsonString(b, x.base.ID)
 	}
 	if x.base.Meta != nil {
-		b = jsonKey(b, &n, "meta")
+		b = append(b, ",\"meta\":"...)
 		b = x.base.Meta.appendJSON(b)
 	}
 	if len(x.Extension) > 0 {
-		b = jsonKey(b, &n, "extension")
+		b = append(b, ",\"extension\":"...)
 		b = append(b, '[')
 		for i := range x.Extension {
 			if i > 0 {
@@ -511,7 +511,7 @@ func (x *Condition) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Identifier) > 0 {
-		b = jsonKey(b, &n, "identifier")
+		b = append(b, ",\"identifier\":"...)
 		b = append(b, '[')
 		for i := range x.Identifier {
 			if i > 0 {
@@ -523,33 +523,33 @@ func (x *Condition) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.VerificationStatus != nil {
-		b = jsonKey(b, &n, "verificationStatus")
+		b = append(b, ",\"verificationStatus\":"...)
 		b = x.VerificationStatus.appendJSON(b)
 	}
 	if x.Code != nil {
-		b = jsonKey(b, &n, "code")
+		b = append(b, ",\"code\":"...)
 		b = x.Code.appendJSON(b)
 	}
-	b = jsonKey(b, &n, "subject")
+	b = append(b, ",\"subject\":"...)
 	if x.Subject == nil {
 		b = append(b, "null"...)
 	} else {
 		b = x.Subject.appendJSON(b)
 	}
 	if x.Encounter != nil {
-		b = jsonKey(b, &n, "encounter")
+		b = append(b, ",\"encounter\":"...)
 		b = x.Encounter.appendJSON(b)
 	}
 	if x.OnsetDateTime != "" {
-		b = jsonKey(b, &n, "onsetDateTime")
+		b = append(b, ",\"onsetDateTime\":"...)
 		b = jsonString(b, x.OnsetDateTime)
 	}
 	if x.RecordedDate != "" {
-		b = jsonKey(b, &n, "recordedDate")
+		b = append(b, ",\"recordedDate\":"...)
 		b = jsonString(b, x.RecordedDate)
 	}
 	if x.Asserter != nil {
-		b = jsonKey(b, &n, "asserter")
+		b = append(b, ",\"asserter\":"...)
 		b = x.Asserter.appendJSON(b)
 	}
 	_ = n
@@ -560,7 +560,7 @@ func (x *ContactPoint) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if len(x.Extension) > 0 {
-		b = jsonKey(b, &n, "extension")
+		b = jsonKey(b, &n, ",\"extension\":")
 		b = append(b, '[')
 		for i := range x.Extension {
 			if i > 0 {
@@ -572,27 +572,27 @@ func (x *ContactPoint) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.System != "" {
-		b = jsonKey(b, &n, "system")
+		b = jsonKey(b, &n, ",\"system\":")
 		b = jsonString(b, x.System)
 	}
 	if x.SystemExt != nil {
-		b = jsonKey(b, &n, "_system")
+		b = jsonKey(b, &n, ",\"_system\":")
 		b = x.SystemExt.appendJSON(b)
 	}
 	if x.Value != "" {
-		b = jsonKey(b, &n, "value")
+		b = jsonKey(b, &n, ",\"value\":")
 		b = jsonString(b, x.Value)
 	}
 	if x.Use != "" {
-		b = jsonKey(b, &n, "use")
+		b = jsonKey(b, &n, ",\"use\":")
 		b = jsonString(b, x.Use)
 	}
 	if x.Rank != 0 {
-		b = jsonKey(b, &n, "rank")
+		b = jsonKey(b, &n, ",\"rank\":")
 		b = strconv.AppendInt(b, int64(x.Rank), 10)
 	}
 	if x.Period != nil {
-		b = jsonKey(b, &n, "period")
+		b = jsonKey(b, &n, ",\"period\":")
 		b = x.Period.appendJSON(b)
 	}
 	_ = n
@@ -602,18 +602,18 @@ func (x *ContactPoint) appendJSON(b []byte) []byte {
 func (x *Coverage) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "resourceType")
+	b = append(b, "\"resourceType\":"...)
 	b = jsonString(b, x.base.Type)
 	if x.base.ID != "" {
-		b = jsonKey(b, &n, "id")
+		b = append(b, ",\"id\":"...)
 		b = jsonString(b, x.base.ID)
 	}
 	if x.base.Meta != nil {
-		b = jsonKey(b, &n, "meta")
+		b = append(b, ",\"meta\":"...)
 		b = x.base.Meta.appendJSON(b)
 	}
 	if len(x.Extension) > 0 {
-		b = jsonKey(b, &n, "extension")
+		b = append(b, ",\"extension\":"...)
 		b = append(b, '[')
 		for i := range x.Extension {
 			if i > 0 {
@@ -625,7 +625,7 @@ func (x *Coverage) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Identifier) > 0 {
-		b = jsonKey(b, &n, "identifier")
+		b = append(b, ",\"identifier\":"...)
 		b = append(b, '[')
 		for i := range x.Identifier {
 			if i > 0 {
@@ -636,35 +636,35 @@ func (x *Coverage) appendJSON(b []byte) []byte {
 		}
 		b = append(b, ']')
 	}
-	b = jsonKey(b, &n, "status")
+	b = append(b, ",\"status\":"...)
 	b = jsonString(b, x.Status)
 	if x.Type != nil {
-		b = jsonKey(b, &n, "type")
+		b = append(b, ",\"type\":"...)
 		b = x.Type.appendJSON(b)
 	}
 	if x.PolicyHolder != nil {
-		b = jsonKey(b, &n, "policyHolder")
+		b = append(b, ",\"policyHolder\":"...)
 		b = x.PolicyHolder.appendJSON(b)
 	}
 	if x.Subscriber != nil {
-		b = jsonKey(b, &n, "subscriber")
+		b = append(b, ",\"subscriber\":"...)
 		b = x.Subscriber.appendJSON(b)
 	}
-	b = jsonKey(b, &n, "beneficiary")
+	b = append(b, ",\"beneficiary\":"...)
 	if x.Beneficiary == nil {
 		b = append(b, "null"...)
 	} else {
 		b = x.Beneficiary.appendJSON(b)
 	}
 	if x.Relationship != nil {
-		b = jsonKey(b, &n, "relationship")
+		b = append(b, ",\"relationship\":"...)
 		b = x.Relationship.appendJSON(b)
 	}
 	if x.Period != nil {
-		b = jsonKey(b, &n, "period")
+		b = append(b, ",\"period\":"...)
 		b = x.Period.appendJSON(b)
 	}
-	b = jsonKey(b, &n, "payor")
+	b = append(b, ",\"payor\":"...)
 	if x.Payor == nil {
 		b = append(b, "null"...)
 	} else {
@@ -685,18 +685,18 @@ func (x *Coverage) appendJSON(b []byte) []byte {
 func (x *DiagnosticReport) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "resourceType")
+	b = append(b, "\"resourceType\":"...)
 	b = jsonString(b, x.base.Type)
 	if x.base.ID != "" {
-		b = jsonKey(b, &n, "id")
+		b = append(b, ",\"id\":"...)
 		b = jsonString(b, x.base.ID)
 	}
 	if x.base.Meta != nil {
-		b = jsonKey(b, &n, "meta")
+		b = append(b, ",\"meta\":"...)
 		b = x.base.Meta.appendJSON(b)
 	}
 	if len(x.Extension) > 0 {
-		b = jsonKey(b, &n, "extension")
+		b = append(b, ",\"extension\":"...)
 		b = append(b, '[')
 		for i := range x.Extension {
 			if i > 0 {
@@ -708,7 +708,7 @@ func (x *DiagnosticReport) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Identifier) > 0 {
-		b = jsonKey(b, &n, "identifier")
+		b = append(b, ",\"identifier\":"...)
 		b = append(b, '[')
 		for i := range x.Identifier {
 			if i > 0 {
@@ -720,7 +720,7 @@ func (x *DiagnosticReport) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.BasedOn) > 0 {
-		b = jsonKey(b, &n, "basedOn")
+		b = append(b, ",\"basedOn\":"...)
 		b = append(b, '[')
 		for i := range x.BasedOn {
 			if i > 0 {
@@ -731,10 +731,10 @@ func (x *DiagnosticReport) appendJSON(b []byte) []byte {
 		}
 		b = append(b, ']')
 	}
-	b = jsonKey(b, &n, "status")
+	b = append(b, ",\"status\":"...)
 	b = jsonString(b, x.Status)
 	if len(x.Category) > 0 {
-		b = jsonKey(b, &n, "category")
+		b = append(b, ",\"category\":"...)
 		b = append(b, '[')
 		for i := range x.Category {
 			if i > 0 {
@@ -745,34 +745,34 @@ func (x *DiagnosticReport) appendJSON(b []byte) []byte {
 		}
 		b = append(b, ']')
 	}
-	b = jsonKey(b, &n, "code")
+	b = append(b, ",\"code\":"...)
 	if x.Code == nil {
 		b = append(b, "null"...)
 	} else {
 		b = x.Code.appendJSON(b)
 	}
 	if x.Subject != nil {
-		b = jsonKey(b, &n, "subject")
+		b = append(b, ",\"subject\":"...)
 		b = x.Subject.appendJSON(b)
 	}
 	if x.Encounter != nil {
-		b = jsonKey(b, &n, "encounter")
+		b = append(b, ",\"encounter\":"...)
 		b = x.Encounter.appendJSON(b)
 	}
 	if x.EffectiveDateTime != "" {
-		b = jsonKey(b, &n, "effectiveDateTime")
+		b = append(b, ",\"effectiveDateTime\":"...)
 		b = jsonString(b, x.EffectiveDateTime)
 	}
 	if x.EffectivePeriod != nil {
-		b = jsonKey(b, &n, "effectivePeriod")
+		b = append(b, ",\"effectivePeriod\":"...)
 		b = x.EffectivePeriod.appendJSON(b)
 	}
 	if x.Issued != "" {
-		b = jsonKey(b, &n, "issued")
+		b = append(b, ",\"issued\":"...)
 		b = jsonString(b, x.Issued)
 	}
 	if len(x.Specimen) > 0 {
-		b = jsonKey(b, &n, "specimen")
+		b = append(b, ",\"specimen\":"...)
 		b = append(b, '[')
 		for i := range x.Specimen {
 			if i > 0 {
@@ -784,7 +784,7 @@ func (x *DiagnosticReport) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Result) > 0 {
-		b = jsonKey(b, &n, "result")
+		b = append(b, ",\"result\":"...)
 		b = append(b, '[')
 		for i := range x.Result {
 			if i > 0 {
@@ -802,7 +802,7 @@ func (x *DiagnosticReport) appendJSON(b []byte) []byte {
 func (x *DocumentContent) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "attachment")
+	b = append(b, "\"attachment\":"...)
 	if x.Attachment == nil {
 		b = append(b, "null"...)
 	} else {
@@ -816,7 +816,7 @@ func (x *DocumentContext) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if len(x.Encounter) > 0 {
-		b = jsonKey(b, &n, "encounter")
+		b = jsonKey(b, &n, ",\"encounter\":")
 		b = append(b, '[')
 		for i := range x.Encounter {
 			if i > 0 {
@@ -828,7 +828,7 @@ func (x *DocumentContext) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Related) > 0 {
-		b = jsonKey(b, &n, "related")
+		b = jsonKey(b, &n, ",\"related\":")
 		b = append(b, '[')
 		for i := range x.Related {
 			if i > 0 {
@@ -846,18 +846,18 @@ func (x *DocumentContext) appendJSON(b []byte) []byte {
 func (x *DocumentReference) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "resourceType")
+	b = append(b, "\"resourceType\":"...)
 	b = jsonString(b, x.base.Type)
 	if x.base.ID != "" {
-		b = jsonKey(b, &n, "id")
+		b = append(b, ",\"id\":"...)
 		b = jsonString(b, x.base.ID)
 	}
 	if x.base.Meta != nil {
-		b = jsonKey(b, &n, "meta")
+		b = append(b, ",\"meta\":"...)
 		b = x.base.Meta.appendJSON(b)
 	}
 	if len(x.Extension) > 0 {
-		b = jsonKey(b, &n, "extension")
+		b = append(b, ",\"extension\":"...)
 		b = append(b, '[')
 		for i := range x.Extension {
 			if i > 0 {
@@ -869,11 +869,11 @@ func (x *DocumentReference) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.MasterIdentifier != nil {
-		b = jsonKey(b, &n, "masterIdentifier")
+		b = append(b, ",\"masterIdentifier\":"...)
 		b = x.MasterIdentifier.appendJSON(b)
 	}
 	if len(x.Identifier) > 0 {
-		b = jsonKey(b, &n, "identifier")
+		b = append(b, ",\"identifier\":"...)
 		b = append(b, '[')
 		for i := range x.Identifier {
 			if i > 0 {
@@ -884,30 +884,30 @@ func (x *DocumentReference) appendJSON(b []byte) []byte {
 		}
 		b = append(b, ']')
 	}
-	b = jsonKey(b, &n, "status")
+	b = append(b, ",\"status\":"...)
 	b = jsonString(b, x.Status)
 	if x.StatusExt != nil {
-		b = jsonKey(b, &n, "_status")
+		b = append(b, ",\"_status\":"...)
 		b = x.StatusExt.appendJSON(b)
 	}
 	if x.DocStatus != "" {
-		b = jsonKey(b, &n, "docStatus")
+		b = append(b, ",\"docStatus\":"...)
 		b = jsonString(b, x.DocStatus)
 	}
 	if x.Type != nil {
-		b = jsonKey(b, &n, "type")
+		b = append(b, ",\"type\":"...)
 		b = x.Type.appendJSON(b)
 	}
 	if x.Subject != nil {
-		b = jsonKey(b, &n, "subject")
+		b = append(b, ",\"subject\":"...)
 		b = x.Subject.appendJSON(b)
 	}
 	if x.Date != "" {
-		b = jsonKey(b, &n, "date")
+		b = append(b, ",\"date\":"...)
 		b = jsonString(b, x.Date)
 	}
 	if len(x.Author) > 0 {
-		b = jsonKey(b, &n, "author")
+		b = append(b, ",\"author\":"...)
 		b = append(b, '[')
 		for i := range x.Author {
 			if i > 0 {
@@ -919,15 +919,15 @@ func (x *DocumentReference) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Authenticator != nil {
-		b = jsonKey(b, &n, "authenticator")
+		b = append(b, ",\"authenticator\":"...)
 		b = x.Authenticator.appendJSON(b)
 	}
 	if x.Description != "" {
-		b = jsonKey(b, &n, "description")
+		b = append(b, ",\"description\":"...)
 		b = jsonString(b, x.Description)
 	}
 	if len(x.SecurityLabel) > 0 {
-		b = jsonKey(b, &n, "securityLabel")
+		b = append(b, ",\"securityLabel\":"...)
 		b = append(b, '[')
 		for i := range x.SecurityLabel {
 			if i > 0 {
@@ -938,7 +938,7 @@ func (x *DocumentReference) appendJSON(b []byte) []byte {
 		}
 		b = append(b, ']')
 	}
-	b = jsonKey(b, &n, "content")
+	b = append(b, ",\"content\":"...)
 	if x.Content == nil {
 		b = append(b, "null"...)
 	} else {
@@ -953,7 +953,7 @@ func (x *DocumentReference) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Context != nil {
-		b = jsonKey(b, &n, "context")
+		b = append(b, ",\"context\":"...)
 		b = x.Context.appendJSON(b)
 	}
 	_ = n
@@ -964,7 +964,7 @@ func (x *Element) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if len(x.Extension) > 0 {
-		b = jsonKey(b, &n, "extension")
+		b = jsonKey(b, &n, ",\"extension\":")
 		b = append(b, '[')
 		for i := range x.Extension {
 			if i > 0 {
@@ -982,18 +982,18 @@ func (x *Element) appendJSON(b []byte) []byte {
 func (x *Encounter) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "resourceType")
+	b = append(b, "\"resourceType\":"...)
 	b = jsonString(b, x.base.Type)
 	if x.base.ID != "" {
-		b = jsonKey(b, &n, "id")
+		b = append(b, ",\"id\":"...)
 		b = jsonString(b, x.base.ID)
 	}
 	if x.base.Meta != nil {
-		b = jsonKey(b, &n, "meta")
+		b = append(b, ",\"meta\":"...)
 		b = x.base.Meta.appendJSON(b)
 	}
 	if len(x.Extension) > 0 {
-		b = jsonKey(b, &n, "extension")
+		b = append(b, ",\"extension\":"...)
 		b = append(b, '[')
 		for i := range x.Extension {
 			if i > 0 {
@@ -1005,7 +1005,7 @@ func (x *Encounter) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Identifier) > 0 {
-		b = jsonKey(b, &n, "identifier")
+		b = append(b, ",\"identifier\":"...)
 		b = append(b, '[')
 		for i := range x.Identifier {
 			if i > 0 {
@@ -1016,16 +1016,16 @@ func (x *Encounter) appendJSON(b []byte) []byte {
 		}
 		b = append(b, ']')
 	}
-	b = jsonKey(b, &n, "status")
+	b = append(b, ",\"status\":"...)
 	b = jsonString(b, x.Status)
-	b = jsonKey(b, &n, "class")
+	b = append(b, ",\"class\":"...)
 	if x.Class == nil {
 		b = append(b, "null"...)
 	} else {
 		b = x.Class.appendJSON(b)
 	}
 	if len(x.Type) > 0 {
-		b = jsonKey(b, &n, "type")
+		b = append(b, ",\"type\":"...)
 		b = append(b, '[')
 		for i := range x.Type {
 			if i > 0 {
@@ -1037,19 +1037,19 @@ func (x *Encounter) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.ServiceType != nil {
-		b = jsonKey(b, &n, "serviceType")
+		b = append(b, ",\"serviceType\":"...)
 		b = x.ServiceType.appendJSON(b)
 	}
 	if x.Priority != nil {
-		b = jsonKey(b, &n, "priority")
+		b = append(b, ",\"priority\":"...)
 		b = x.Priority.appendJSON(b)
 	}
 	if x.Subject != nil {
-		b = jsonKey(b, &n, "subject")
+		b = append(b, ",\"subject\":"...)
 		b = x.Subject.appendJSON(b)
 	}
 	if len(x.Participant) > 0 {
-		b = jsonKey(b, &n, "participant")
+		b = append(b, ",\"participant\":"...)
 		b = append(b, '[')
 		for i := range x.Participant {
 			if i > 0 {
@@ -1061,15 +1061,15 @@ func (x *Encounter) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Period != nil {
-		b = jsonKey(b, &n, "period")
+		b = append(b, ",\"period\":"...)
 		b = x.Period.appendJSON(b)
 	}
 	if x.Length != nil {
-		b = jsonKey(b, &n, "length")
+		b = append(b, ",\"length\":"...)
 		b = x.Length.appendJSON(b)
 	}
 	if len(x.ReasonCode) > 0 {
-		b = jsonKey(b, &n, "reasonCode")
+		b = append(b, ",\"reasonCode\":"...)
 		b = append(b, '[')
 		for i := range x.ReasonCode {
 			if i > 0 {
@@ -1081,7 +1081,7 @@ func (x *Encounter) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Diagnosis) > 0 {
-		b = jsonKey(b, &n, "diagnosis")
+		b = append(b, ",\"diagnosis\":"...)
 		b = append(b, '[')
 		for i := range x.Diagnosis {
 			if i > 0 {
@@ -1093,11 +1093,11 @@ func (x *Encounter) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Hospitalization != nil {
-		b = jsonKey(b, &n, "hospitalization")
+		b = append(b, ",\"hospitalization\":"...)
 		b = x.Hospitalization.appendJSON(b)
 	}
 	if len(x.Location) > 0 {
-		b = jsonKey(b, &n, "location")
+		b = append(b, ",\"location\":"...)
 		b = append(b, '[')
 		for i := range x.Location {
 			if i > 0 {
@@ -1115,18 +1115,18 @@ func (x *Encounter) appendJSON(b []byte) []byte {
 func (x *EncounterDiagnosis) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "condition")
+	b = append(b, "\"condition\":"...)
 	if x.Condition == nil {
 		b = append(b, "null"...)
 	} else {
 		b = x.Condition.appendJSON(b)
 	}
 	if x.Use != nil {
-		b = jsonKey(b, &n, "use")
+		b = append(b, ",\"use\":"...)
 		b = x.Use.appendJSON(b)
 	}
 	if x.Rank != 0 {
-		b = jsonKey(b, &n, "rank")
+		b = append(b, ",\"rank\":"...)
 		b = strconv.AppendInt(b, int64(x.Rank), 10)
 	}
 	_ = n
@@ -1137,7 +1137,7 @@ func (x *EncounterLocation) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if len(x.Extension) > 0 {
-		b = jsonKey(b, &n, "extension")
+		b = jsonKey(b, &n, ",\"extension\":")
 		b = append(b, '[')
 		for i := range x.Extension {
 			if i > 0 {
@@ -1148,14 +1148,14 @@ func (x *EncounterLocation) appendJSON(b []byte) []byte {
 		}
 		b = append(b, ']')
 	}
-	b = jsonKey(b, &n, "location")
+	b = jsonKey(b, &n, ",\"location\":")
 	if x.Location == nil {
 		b = append(b, "null"...)
 	} else {
 		b = x.Location.appendJSON(b)
 	}
 	if x.Status != "" {
-		b = jsonKey(b, &n, "status")
+		b = append(b, ",\"status\":"...)
 		b = jsonString(b, x.Status)
 	}
 	_ = n
@@ -1166,7 +1166,7 @@ func (x *EncounterParticipant) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if len(x.Type) > 0 {
-		b = jsonKey(b, &n, "type")
+		b = jsonKey(b, &n, ",\"type\":")
 		b = append(b, '[')
 		for i := range x.Type {
 			if i > 0 {
@@ -1178,7 +1178,7 @@ func (x *EncounterParticipant) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Individual != nil {
-		b = jsonKey(b, &n, "individual")
+		b = jsonKey(b, &n, ",\"individual\":")
 		b = x.Individual.appendJSON(b)
 	}
 	_ = n
@@ -1189,17 +1189,17 @@ func (x *Entry) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if x.FullURL != "" {
-		b = jsonKey(b, &n, "fullUrl")
+		b = jsonKey(b, &n, ",\"fullUrl\":")
 		b = jsonString(b, x.FullURL)
 	}
-	b = jsonKey(b, &n, "resource")
+	b = jsonKey(b, &n, ",\"resource\":")
 	if x.Resource == nil {
 		b = append(b, "null"...)
 	} else {
 		b = x.Resource.(jsonAppender).appendJSON(b)
 	}
 	if x.Request != nil {
-		b = jsonKey(b, &n, "request")
+		b = append(b, ",\"request\":"...)
 		b = x.Request.appendJSON(b)
 	}
 	_ = n
@@ -1209,9 +1209,9 @@ func (x *Entry) appendJSON(b []byte) []byte {
 func (x *EntryRequest) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "method")
+	b = append(b, "\"method\":"...)
 	b = jsonString(b, x.Method)
-	b = jsonKey(b, &n, "url")
+	b = append(b, ",\"url\":"...)
 	b = jsonString(b, x.URL)
 	_ = n
 	return append(b, '}')
@@ -1220,10 +1220,10 @@ func (x *EntryRequest) appendJSON(b []byte) []byte {
 func (x *Extension) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "url")
+	b = append(b, "\"url\":"...)
 	b = jsonString(b, x.URL)
 	if len(x.Extension) > 0 {
-		b = jsonKey(b, &n, "extension")
+		b = append(b, ",\"extension\":"...)
 		b = append(b, '[')
 		for i := range x.Extension {
 			if i > 0 {
@@ -1235,63 +1235,63 @@ func (x *Extension) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.ValueString != "" {
-		b = jsonKey(b, &n, "valueString")
+		b = append(b, ",\"valueString\":"...)
 		b = jsonString(b, x.ValueString)
 	}
 	if x.ValueCode != "" {
-		b = jsonKey(b, &n, "valueCode")
+		b = append(b, ",\"valueCode\":"...)
 		b = jsonString(b, x.ValueCode)
 	}
 	if x.ValueBoolean != nil {
-		b = jsonKey(b, &n, "valueBoolean")
+		b = append(b, ",\"valueBoolean\":"...)
 		b = strconv.AppendBool(b, *x.ValueBoolean)
 	}
 	if x.ValueDate != "" {
-		b = jsonKey(b, &n, "valueDate")
+		b = append(b, ",\"valueDate\":"...)
 		b = jsonString(b, x.ValueDate)
 	}
 	if x.ValueDateTime != "" {
-		b = jsonKey(b, &n, "valueDateTime")
+		b = append(b, ",\"valueDateTime\":"...)
 		b = jsonString(b, x.ValueDateTime)
 	}
 	if x.ValueCodeableConcept != nil {
-		b = jsonKey(b, &n, "valueCodeableConcept")
+		b = append(b, ",\"valueCodeableConcept\":"...)
 		b = x.ValueCodeableConcept.appendJSON(b)
 	}
 	if x.ValueCoding != nil {
-		b = jsonKey(b, &n, "valueCoding")
+		b = append(b, ",\"valueCoding\":"...)
 		b = x.ValueCoding.appendJSON(b)
 	}
 	if x.ValueIdentifier != nil {
-		b = jsonKey(b, &n, "valueIdentifier")
+		b = append(b, ",\"valueIdentifier\":"...)
 		b = x.ValueIdentifier.appendJSON(b)
 	}
 	if x.ValueReference != nil {
-		b = jsonKey(b, &n, "valueReference")
+		b = append(b, ",\"valueReference\":"...)
 		b = x.ValueReference.appendJSON(b)
 	}
 	if x.ValueAddress != nil {
-		b = jsonKey(b, &n, "valueAddress")
+		b = append(b, ",\"valueAddress\":"...)
 		b = x.ValueAddress.appendJSON(b)
 	}
 	if x.ValueContactPoint != nil {
-		b = jsonKey(b, &n, "valueContactPoint")
+		b = append(b, ",\"valueContactPoint\":"...)
 		b = x.ValueContactPoint.appendJSON(b)
 	}
 	if x.ValueAttachment != nil {
-		b = jsonKey(b, &n, "valueAttachment")
+		b = append(b, ",\"valueAttachment\":"...)
 		b = x.ValueAttachment.appendJSON(b)
 	}
 	if x.ValueAnnotation != nil {
-		b = jsonKey(b, &n, "valueAnnotation")
+		b = append(b, ",\"valueAnnotation\":"...)
 		b = x.ValueAnnotation.appendJSON(b)
 	}
 	if x.ValuePeriod != nil {
-		b = jsonKey(b, &n, "valuePeriod")
+		b = append(b, ",\"valuePeriod\":"...)
 		b = x.ValuePeriod.appendJSON(b)
 	}
 	if x.ValuePositiveInt != 0 {
-		b = jsonKey(b, &n, "valuePositiveInt")
+		b = append(b, ",\"valuePositiveInt\":"...)
 		b = strconv.AppendInt(b, int64(x.ValuePositiveInt), 10)
 	}
 	_ = n
@@ -1302,19 +1302,19 @@ func (x *Hospitalization) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if x.PreAdmissionIdentifier != nil {
-		b = jsonKey(b, &n, "preAdmissionIdentifier")
+		b = jsonKey(b, &n, ",\"preAdmissionIdentifier\":")
 		b = x.PreAdmissionIdentifier.appendJSON(b)
 	}
 	if x.AdmitSource != nil {
-		b = jsonKey(b, &n, "admitSource")
+		b = jsonKey(b, &n, ",\"admitSource\":")
 		b = x.AdmitSource.appendJSON(b)
 	}
 	if x.ReAdmission != nil {
-		b = jsonKey(b, &n, "reAdmission")
+		b = jsonKey(b, &n, ",\"reAdmission\":")
 		b = x.ReAdmission.appendJSON(b)
 	}
 	if len(x.DietPreference) > 0 {
-		b = jsonKey(b, &n, "dietPreference")
+		b = jsonKey(b, &n, ",\"dietPreference\":")
 		b = append(b, '[')
 		for i := range x.DietPreference {
 			if i > 0 {
@@ -1326,7 +1326,7 @@ func (x *Hospitalization) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.SpecialCourtesy) > 0 {
-		b = jsonKey(b, &n, "specialCourtesy")
+		b = jsonKey(b, &n, ",\"specialCourtesy\":")
 		b = append(b, '[')
 		for i := range x.SpecialCourtesy {
 			if i > 0 {
@@ -1338,7 +1338,7 @@ func (x *Hospitalization) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.SpecialArrangement) > 0 {
-		b = jsonKey(b, &n, "specialArrangement")
+		b = jsonKey(b, &n, ",\"specialArrangement\":")
 		b = append(b, '[')
 		for i := range x.SpecialArrangement {
 			if i > 0 {
@@ -1350,11 +1350,11 @@ func (x *Hospitalization) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Destination != nil {
-		b = jsonKey(b, &n, "destination")
+		b = jsonKey(b, &n, ",\"destination\":")
 		b = x.Destination.appendJSON(b)
 	}
 	if x.DischargeDisposition != nil {
-		b = jsonKey(b, &n, "dischargeDisposition")
+		b = jsonKey(b, &n, ",\"dischargeDisposition\":")
 		b = x.DischargeDisposition.appendJSON(b)
 	}
 	_ = n
@@ -1365,7 +1365,7 @@ func (x *HumanName) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if len(x.Extension) > 0 {
-		b = jsonKey(b, &n, "extension")
+		b = jsonKey(b, &n, ",\"extension\":")
 		b = append(b, '[')
 		for i := range x.Extension {
 			if i > 0 {
@@ -1377,23 +1377,23 @@ func (x *HumanName) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Use != "" {
-		b = jsonKey(b, &n, "use")
+		b = jsonKey(b, &n, ",\"use\":")
 		b = jsonString(b, x.Use)
 	}
 	if x.Text != "" {
-		b = jsonKey(b, &n, "text")
+		b = jsonKey(b, &n, ",\"text\":")
 		b = jsonString(b, x.Text)
 	}
 	if x.Family != "" {
-		b = jsonKey(b, &n, "family")
+		b = jsonKey(b, &n, ",\"family\":")
 		b = jsonString(b, x.Family)
 	}
 	if x.FamilyExt != nil {
-		b = jsonKey(b, &n, "_family")
+		b = jsonKey(b, &n, ",\"_family\":")
 		b = x.FamilyExt.appendJSON(b)
 	}
 	if len(x.Given) > 0 {
-		b = jsonKey(b, &n, "given")
+		b = jsonKey(b, &n, ",\"given\":")
 		b = append(b, '[')
 		for i := range x.Given {
 			if i > 0 {
@@ -1405,7 +1405,7 @@ func (x *HumanName) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Prefix) > 0 {
-		b = jsonKey(b, &n, "prefix")
+		b = jsonKey(b, &n, ",\"prefix\":")
 		b = append(b, '[')
 		for i := range x.Prefix {
 			if i > 0 {
@@ -1417,7 +1417,7 @@ func (x *HumanName) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Suffix) > 0 {
-		b = jsonKey(b, &n, "suffix")
+		b = jsonKey(b, &n, ",\"suffix\":")
 		b = append(b, '[')
 		for i := range x.Suffix {
 			if i > 0 {
@@ -1429,7 +1429,7 @@ func (x *HumanName) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Period != nil {
-		b = jsonKey(b, &n, "period")
+		b = jsonKey(b, &n, ",\"period\":")
 		b = x.Period.appendJSON(b)
 	}
 	_ = n
@@ -1440,7 +1440,7 @@ func (x *Identifier) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if len(x.Extension) > 0 {
-		b = jsonKey(b, &n, "extension")
+		b = jsonKey(b, &n, ",\"extension\":")
 		b = append(b, '[')
 		for i := range x.Extension {
 			if i > 0 {
@@ -1452,27 +1452,27 @@ func (x *Identifier) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Use != "" {
-		b = jsonKey(b, &n, "use")
+		b = jsonKey(b, &n, ",\"use\":")
 		b = jsonString(b, x.Use)
 	}
 	if x.Type != nil {
-		b = jsonKey(b, &n, "type")
+		b = jsonKey(b, &n, ",\"type\":")
 		b = x.Type.appendJSON(b)
 	}
 	if x.System != "" {
-		b = jsonKey(b, &n, "system")
+		b = jsonKey(b, &n, ",\"system\":")
 		b = jsonString(b, x.System)
 	}
 	if x.Value != "" {
-		b = jsonKey(b, &n, "value")
+		b = jsonKey(b, &n, ",\"value\":")
 		b = jsonString(b, x.Value)
 	}
 	if x.Period != nil {
-		b = jsonKey(b, &n, "period")
+		b = jsonKey(b, &n, ",\"period\":")
 		b = x.Period.appendJSON(b)
 	}
 	if x.Assigner != nil {
-		b = jsonKey(b, &n, "assigner")
+		b = jsonKey(b, &n, ",\"assigner\":")
 		b = x.Assigner.appendJSON(b)
 	}
 	_ = n
@@ -1482,18 +1482,18 @@ func (x *Identifier) appendJSON(b []byte) []byte {
 func (x *Immunization) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "resourceType")
+	b = append(b, "\"resourceType\":"...)
 	b = jsonString(b, x.base.Type)
 	if x.base.ID != "" {
-		b = jsonKey(b, &n, "id")
+		b = append(b, ",\"id\":"...)
 		b = jsonString(b, x.base.ID)
 	}
 	if x.base.Meta != nil {
-		b = jsonKey(b, &n, "meta")
+		b = append(b, ",\"meta\":"...)
 		b = x.base.Meta.appendJSON(b)
 	}
 	if len(x.Identifier) > 0 {
-		b = jsonKey(b, &n, "identifier")
+		b = append(b, ",\"identifier\":"...)
 		b = append(b, '[')
 		for i := range x.Identifier {
 			if i > 0 {
@@ -1504,70 +1504,70 @@ func (x *Immunization) appendJSON(b []byte) []byte {
 		}
 		b = append(b, ']')
 	}
-	b = jsonKey(b, &n, "status")
+	b = append(b, ",\"status\":"...)
 	b = jsonString(b, x.Status)
 	if x.StatusReason != nil {
-		b = jsonKey(b, &n, "statusReason")
+		b = append(b, ",\"statusReason\":"...)
 		b = x.StatusReason.appendJSON(b)
 	}
-	b = jsonKey(b, &n, "vaccineCode")
+	b = append(b, ",\"vaccineCode\":"...)
 	if x.VaccineCode == nil {
 		b = append(b, "null"...)
 	} else {
 		b = x.VaccineCode.appendJSON(b)
 	}
-	b = jsonKey(b, &n, "patient")
+	b = append(b, ",\"patient\":"...)
 	if x.Patient == nil {
 		b = append(b, "null"...)
 	} else {
 		b = x.Patient.appendJSON(b)
 	}
 	if x.Encounter != nil {
-		b = jsonKey(b, &n, "encounter")
+		b = append(b, ",\"encounter\":"...)
 		b = x.Encounter.appendJSON(b)
 	}
 	if x.OccurrenceDateTime != "" {
-		b = jsonKey(b, &n, "occurrenceDateTime")
+		b = append(b, ",\"occurrenceDateTime\":"...)
 		b = jsonString(b, x.OccurrenceDateTime)
 	}
 	if x.OccurrenceString != "" {
-		b = jsonKey(b, &n, "occurrenceString")
+		b = append(b, ",\"occurrenceString\":"...)
 		b = jsonString(b, x.OccurrenceString)
 	}
 	if x.Recorded != "" {
-		b = jsonKey(b, &n, "recorded")
+		b = append(b, ",\"recorded\":"...)
 		b = jsonString(b, x.Recorded)
 	}
 	if x.Location != nil {
-		b = jsonKey(b, &n, "location")
+		b = append(b, ",\"location\":"...)
 		b = x.Location.appendJSON(b)
 	}
 	if x.Manufacturer != nil {
-		b = jsonKey(b, &n, "manufacturer")
+		b = append(b, ",\"manufacturer\":"...)
 		b = x.Manufacturer.appendJSON(b)
 	}
 	if x.LotNumber != "" {
-		b = jsonKey(b, &n, "lotNumber")
+		b = append(b, ",\"lotNumber\":"...)
 		b = jsonString(b, x.LotNumber)
 	}
 	if x.ExpirationDate != "" {
-		b = jsonKey(b, &n, "expirationDate")
+		b = append(b, ",\"expirationDate\":"...)
 		b = jsonString(b, x.ExpirationDate)
 	}
 	if x.Site != nil {
-		b = jsonKey(b, &n, "site")
+		b = append(b, ",\"site\":"...)
 		b = x.Site.appendJSON(b)
 	}
 	if x.Route != nil {
-		b = jsonKey(b, &n, "route")
+		b = append(b, ",\"route\":"...)
 		b = x.Route.appendJSON(b)
 	}
 	if x.DoseQuantity != nil {
-		b = jsonKey(b, &n, "doseQuantity")
+		b = append(b, ",\"doseQuantity\":"...)
 		b = x.DoseQuantity.appendJSON(b)
 	}
 	if len(x.Performer) > 0 {
-		b = jsonKey(b, &n, "performer")
+		b = append(b, ",\"performer\":"...)
 		b = append(b, '[')
 		for i := range x.Performer {
 			if i > 0 {
@@ -1579,7 +1579,7 @@ func (x *Immunization) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.ReasonCode) > 0 {
-		b = jsonKey(b, &n, "reasonCode")
+		b = append(b, ",\"reasonCode\":"...)
 		b = append(b, '[')
 		for i := range x.ReasonCode {
 			if i > 0 {
@@ -1598,10 +1598,10 @@ func (x *ImmunizationPerformer) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if x.Function != nil {
-		b = jsonKey(b, &n, "function")
+		b = jsonKey(b, &n, ",\"function\":")
 		b = x.Function.appendJSON(b)
 	}
-	b = jsonKey(b, &n, "actor")
+	b = jsonKey(b, &n, ",\"actor\":")
 	if x.Actor == nil {
 		b = append(b, "null"...)
 	} else {
@@ -1614,18 +1614,18 @@ func (x *ImmunizationPerformer) appendJSON(b []byte) []byte {
 func (x *Location) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "resourceType")
+	b = append(b, "\"resourceType\":"...)
 	b = jsonString(b, x.base.Type)
 	if x.base.ID != "" {
-		b = jsonKey(b, &n, "id")
+		b = append(b, ",\"id\":"...)
 		b = jsonString(b, x.base.ID)
 	}
 	if x.base.Meta != nil {
-		b = jsonKey(b, &n, "meta")
+		b = append(b, ",\"meta\":"...)
 		b = x.base.Meta.appendJSON(b)
 	}
 	if len(x.Identifier) > 0 {
-		b = jsonKey(b, &n, "identifier")
+		b = append(b, ",\"identifier\":"...)
 		b = append(b, '[')
 		for i := range x.Identifier {
 			if i > 0 {
@@ -1637,31 +1637,31 @@ func (x *Location) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.OperationalStatus != nil {
-		b = jsonKey(b, &n, "operationalStatus")
+		b = append(b, ",\"operationalStatus\":"...)
 		b = x.OperationalStatus.appendJSON(b)
 	}
 	if x.Name != "" {
-		b = jsonKey(b, &n, "name")
+		b = append(b, ",\"name\":"...)
 		b = jsonString(b, x.Name)
 	}
 	if x.Description != "" {
-		b = jsonKey(b, &n, "description")
+		b = append(b, ",\"description\":"...)
 		b = jsonString(b, x.Description)
 	}
 	if x.Mode != "" {
-		b = jsonKey(b, &n, "mode")
+		b = append(b, ",\"mode\":"...)
 		b = jsonString(b, x.Mode)
 	}
 	if x.Address != nil {
-		b = jsonKey(b, &n, "address")
+		b = append(b, ",\"address\":"...)
 		b = x.Address.appendJSON(b)
 	}
 	if x.PhysicalType != nil {
-		b = jsonKey(b, &n, "physicalType")
+		b = append(b, ",\"physicalType\":"...)
 		b = x.PhysicalType.appendJSON(b)
 	}
 	if x.PartOf != nil {
-		b = jsonKey(b, &n, "partOf")
+		b = append(b, ",\"partOf\":"...)
 		b = x.PartOf.appendJSON(b)
 	}
 	_ = n
@@ -1671,22 +1671,22 @@ func (x *Location) appendJSON(b []byte) []byte {
 func (x *MessageHeader) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "resourceType")
+	b = append(b, "\"resourceType\":"...)
 	b = jsonString(b, x.base.Type)
 	if x.base.ID != "" {
-		b = jsonKey(b, &n, "id")
+		b = append(b, ",\"id\":"...)
 		b = jsonString(b, x.base.ID)
 	}
 	if x.base.Meta != nil {
-		b = jsonKey(b, &n, "meta")
+		b = append(b, ",\"meta\":"...)
 		b = x.base.Meta.appendJSON(b)
 	}
 	if x.Language != "" {
-		b = jsonKey(b, &n, "language")
+		b = append(b, ",\"language\":"...)
 		b = jsonString(b, x.Language)
 	}
 	if len(x.Extension) > 0 {
-		b = jsonKey(b, &n, "extension")
+		b = append(b, ",\"extension\":"...)
 		b = append(b, '[')
 		for i := range x.Extension {
 			if i > 0 {
@@ -1698,11 +1698,11 @@ func (x *MessageHeader) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.EventCoding != nil {
-		b = jsonKey(b, &n, "eventCoding")
+		b = append(b, ",\"eventCoding\":"...)
 		b = x.EventCoding.appendJSON(b)
 	}
 	if len(x.Destination) > 0 {
-		b = jsonKey(b, &n, "destination")
+		b = append(b, ",\"destination\":"...)
 		b = append(b, '[')
 		for i := range x.Destination {
 			if i > 0 {
@@ -1714,15 +1714,15 @@ func (x *MessageHeader) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Sender != nil {
-		b = jsonKey(b, &n, "sender")
+		b = append(b, ",\"sender\":"...)
 		b = x.Sender.appendJSON(b)
 	}
 	if x.Source != nil {
-		b = jsonKey(b, &n, "source")
+		b = append(b, ",\"source\":"...)
 		b = x.Source.appendJSON(b)
 	}
 	if x.Responsible != nil {
-		b = jsonKey(b, &n, "responsible")
+		b = append(b, ",\"responsible\":"...)
 		b = x.Responsible.appendJSON(b)
 	}
 	_ = n
@@ -1733,23 +1733,23 @@ func (x *MessageHeaderDestination) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if x.Name != "" {
-		b = jsonKey(b, &n, "name")
+		b = jsonKey(b, &n, ",\"name\":")
 		b = jsonString(b, x.Name)
 	}
 	if x.Target != nil {
-		b = jsonKey(b, &n, "target")
+		b = jsonKey(b, &n, ",\"target\":")
 		b = x.Target.appendJSON(b)
 	}
 	if x.Endpoint != "" {
-		b = jsonKey(b, &n, "endpoint")
+		b = jsonKey(b, &n, ",\"endpoint\":")
 		b = jsonString(b, x.Endpoint)
 	}
 	if x.EndpointExt != nil {
-		b = jsonKey(b, &n, "_endpoint")
+		b = jsonKey(b, &n, ",\"_endpoint\":")
 		b = x.EndpointExt.appendJSON(b)
 	}
 	if x.Receiver != nil {
-		b = jsonKey(b, &n, "receiver")
+		b = jsonKey(b, &n, ",\"receiver\":")
 		b = x.Receiver.appendJSON(b)
 	}
 	_ = n
@@ -1760,23 +1760,23 @@ func (x *MessageHeaderSource) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if x.Name != "" {
-		b = jsonKey(b, &n, "name")
+		b = jsonKey(b, &n, ",\"name\":")
 		b = jsonString(b, x.Name)
 	}
 	if x.Software != "" {
-		b = jsonKey(b, &n, "software")
+		b = jsonKey(b, &n, ",\"software\":")
 		b = jsonString(b, x.Software)
 	}
 	if x.Version != "" {
-		b = jsonKey(b, &n, "version")
+		b = jsonKey(b, &n, ",\"version\":")
 		b = jsonString(b, x.Version)
 	}
 	if x.Endpoint != "" {
-		b = jsonKey(b, &n, "endpoint")
+		b = jsonKey(b, &n, ",\"endpoint\":")
 		b = jsonString(b, x.Endpoint)
 	}
 	if x.EndpointExt != nil {
-		b = jsonKey(b, &n, "_endpoint")
+		b = jsonKey(b, &n, ",\"_endpoint\":")
 		b = x.EndpointExt.appendJSON(b)
 	}
 	_ = n
@@ -1787,7 +1787,7 @@ func (x *Meta) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if len(x.Security) > 0 {
-		b = jsonKey(b, &n, "security")
+		b = jsonKey(b, &n, ",\"security\":")
 		b = append(b, '[')
 		for i := range x.Security {
 			if i > 0 {
@@ -1799,7 +1799,7 @@ func (x *Meta) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Tag) > 0 {
-		b = jsonKey(b, &n, "tag")
+		b = jsonKey(b, &n, ",\"tag\":")
 		b = append(b, '[')
 		for i := range x.Tag {
 			if i > 0 {
@@ -1817,9 +1817,9 @@ func (x *Meta) appendJSON(b []byte) []byte {
 func (x *Narrative) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "status")
+	b = append(b, "\"status\":"...)
 	b = jsonString(b, x.Status)
-	b = jsonKey(b, &n, "div")
+	b = append(b, ",\"div\":"...)
 	b = jsonString(b, x.Div)
 	_ = n
 	return append(b, '}')
@@ -1828,18 +1828,18 @@ func (x *Narrative) appendJSON(b []byte) []byte {
 func (x *Observation) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "resourceType")
+	b = append(b, "\"resourceType\":"...)
 	b = jsonString(b, x.base.Type)
 	if x.base.ID != "" {
-		b = jsonKey(b, &n, "id")
+		b = append(b, ",\"id\":"...)
 		b = jsonString(b, x.base.ID)
 	}
 	if x.base.Meta != nil {
-		b = jsonKey(b, &n, "meta")
+		b = append(b, ",\"meta\":"...)
 		b = x.base.Meta.appendJSON(b)
 	}
 	if len(x.Extension) > 0 {
-		b = jsonKey(b, &n, "extension")
+		b = append(b, ",\"extension\":"...)
 		b = append(b, '[')
 		for i := range x.Extension {
 			if i > 0 {
@@ -1851,7 +1851,7 @@ func (x *Observation) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Identifier) > 0 {
-		b = jsonKey(b, &n, "identifier")
+		b = append(b, ",\"identifier\":"...)
 		b = append(b, '[')
 		for i := range x.Identifier {
 			if i > 0 {
@@ -1863,7 +1863,7 @@ func (x *Observation) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.BasedOn) > 0 {
-		b = jsonKey(b, &n, "basedOn")
+		b = append(b, ",\"basedOn\":"...)
 		b = append(b, '[')
 		for i := range x.BasedOn {
 			if i > 0 {
@@ -1875,7 +1875,7 @@ func (x *Observation) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.PartOf) > 0 {
-		b = jsonKey(b, &n, "partOf")
+		b = append(b, ",\"partOf\":"...)
 		b = append(b, '[')
 		for i := range x.PartOf {
 			if i > 0 {
@@ -1886,14 +1886,14 @@ func (x *Observation) appendJSON(b []byte) []byte {
 		}
 		b = append(b, ']')
 	}
-	b = jsonKey(b, &n, "status")
+	b = append(b, ",\"status\":"...)
 	b = jsonString(b, x.Status)
 	if x.StatusExt != nil {
-		b = jsonKey(b, &n, "_status")
+		b = append(b, ",\"_status\":"...)
 		b = x.StatusExt.appendJSON(b)
 	}
 	if len(x.Category) > 0 {
-		b = jsonKey(b, &n, "category")
+		b = append(b, ",\"category\":"...)
 		b = append(b, '[')
 		for i := range x.Category {
 			if i > 0 {
@@ -1904,18 +1904,18 @@ func (x *Observation) appendJSON(b []byte) []byte {
 		}
 		b = append(b, ']')
 	}
-	b = jsonKey(b, &n, "code")
+	b = append(b, ",\"code\":"...)
 	if x.Code == nil {
 		b = append(b, "null"...)
 	} else {
 		b = x.Code.appendJSON(b)
 	}
 	if x.Subject != nil {
-		b = jsonKey(b, &n, "subject")
+		b = append(b, ",\"subject\":"...)
 		b = x.Subject.appendJSON(b)
 	}
 	if len(x.Focus) > 0 {
-		b = jsonKey(b, &n, "focus")
+		b = append(b, ",\"focus\":"...)
 		b = append(b, '[')
 		for i := range x.Focus {
 			if i > 0 {
@@ -1927,19 +1927,19 @@ func (x *Observation) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Encounter != nil {
-		b = jsonKey(b, &n, "encounter")
+		b = append(b, ",\"encounter\":"...)
 		b = x.Encounter.appendJSON(b)
 	}
 	if x.EffectiveDateTime != "" {
-		b = jsonKey(b, &n, "effectiveDateTime")
+		b = append(b, ",\"effectiveDateTime\":"...)
 		b = jsonString(b, x.EffectiveDateTime)
 	}
 	if x.Issued != "" {
-		b = jsonKey(b, &n, "issued")
+		b = append(b, ",\"issued\":"...)
 		b = jsonString(b, x.Issued)
 	}
 	if len(x.Performer) > 0 {
-		b = jsonKey(b, &n, "performer")
+		b = append(b, ",\"performer\":"...)
 		b = append(b, '[')
 		for i := range x.Performer {
 			if i > 0 {
@@ -1951,43 +1951,43 @@ func (x *Observation) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.ValueQuantity != nil {
-		b = jsonKey(b, &n, "valueQuantity")
+		b = append(b, ",\"valueQuantity\":"...)
 		b = x.ValueQuantity.appendJSON(b)
 	}
 	if x.ValueCodeableConcept != nil {
-		b = jsonKey(b, &n, "valueCodeableConcept")
+		b = append(b, ",\"valueCodeableConcept\":"...)
 		b = x.ValueCodeableConcept.appendJSON(b)
 	}
 	if x.ValueString != "" {
-		b = jsonKey(b, &n, "valueString")
+		b = append(b, ",\"valueString\":"...)
 		b = jsonString(b, x.ValueString)
 	}
 	if x.ValueRange != nil {
-		b = jsonKey(b, &n, "valueRange")
+		b = append(b, ",\"valueRange\":"...)
 		b = x.ValueRange.appendJSON(b)
 	}
 	if x.ValueRatio != nil {
-		b = jsonKey(b, &n, "valueRatio")
+		b = append(b, ",\"valueRatio\":"...)
 		b = x.ValueRatio.appendJSON(b)
 	}
 	if x.ValueTime != "" {
-		b = jsonKey(b, &n, "valueTime")
+		b = append(b, ",\"valueTime\":"...)
 		b = jsonString(b, x.ValueTime)
 	}
 	if x.ValueDateTime != "" {
-		b = jsonKey(b, &n, "valueDateTime")
+		b = append(b, ",\"valueDateTime\":"...)
 		b = jsonString(b, x.ValueDateTime)
 	}
 	if x.ValuePeriod != nil {
-		b = jsonKey(b, &n, "valuePeriod")
+		b = append(b, ",\"valuePeriod\":"...)
 		b = x.ValuePeriod.appendJSON(b)
 	}
 	if x.DataAbsentReason != nil {
-		b = jsonKey(b, &n, "dataAbsentReason")
+		b = append(b, ",\"dataAbsentReason\":"...)
 		b = x.DataAbsentReason.appendJSON(b)
 	}
 	if len(x.Interpretation) > 0 {
-		b = jsonKey(b, &n, "interpretation")
+		b = append(b, ",\"interpretation\":"...)
 		b = append(b, '[')
 		for i := range x.Interpretation {
 			if i > 0 {
@@ -1999,7 +1999,7 @@ func (x *Observation) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Note) > 0 {
-		b = jsonKey(b, &n, "note")
+		b = append(b, ",\"note\":"...)
 		b = append(b, '[')
 		for i := range x.Note {
 			if i > 0 {
@@ -2011,23 +2011,23 @@ func (x *Observation) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.BodySite != nil {
-		b = jsonKey(b, &n, "bodySite")
+		b = append(b, ",\"bodySite\":"...)
 		b = x.BodySite.appendJSON(b)
 	}
 	if x.Method != nil {
-		b = jsonKey(b, &n, "method")
+		b = append(b, ",\"method\":"...)
 		b = x.Method.appendJSON(b)
 	}
 	if x.Specimen != nil {
-		b = jsonKey(b, &n, "specimen")
+		b = append(b, ",\"specimen\":"...)
 		b = x.Specimen.appendJSON(b)
 	}
 	if x.Device != nil {
-		b = jsonKey(b, &n, "device")
+		b = append(b, ",\"device\":"...)
 		b = x.Device.appendJSON(b)
 	}
 	if len(x.ReferenceRange) > 0 {
-		b = jsonKey(b, &n, "referenceRange")
+		b = append(b, ",\"referenceRange\":"...)
 		b = append(b, '[')
 		for i := range x.ReferenceRange {
 			if i > 0 {
@@ -2039,7 +2039,7 @@ func (x *Observation) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Component) > 0 {
-		b = jsonKey(b, &n, "component")
+		b = append(b, ",\"component\":"...)
 		b = append(b, '[')
 		for i := range x.Component {
 			if i > 0 {
@@ -2057,46 +2057,46 @@ func (x *Observation) appendJSON(b []byte) []byte {
 func (x *ObservationComponent) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "code")
+	b = append(b, "\"code\":"...)
 	if x.Code == nil {
 		b = append(b, "null"...)
 	} else {
 		b = x.Code.appendJSON(b)
 	}
 	if x.ValueQuantity != nil {
-		b = jsonKey(b, &n, "valueQuantity")
+		b = append(b, ",\"valueQuantity\":"...)
 		b = x.ValueQuantity.appendJSON(b)
 	}
 	if x.ValueCodeableConcept != nil {
-		b = jsonKey(b, &n, "valueCodeableConcept")
+		b = append(b, ",\"valueCodeableConcept\":"...)
 		b = x.ValueCodeableConcept.appendJSON(b)
 	}
 	if x.ValueString != "" {
-		b = jsonKey(b, &n, "valueString")
+		b = append(b, ",\"valueString\":"...)
 		b = jsonString(b, x.ValueString)
 	}
 	if x.ValueRange != nil {
-		b = jsonKey(b, &n, "valueRange")
+		b = append(b, ",\"valueRange\":"...)
 		b = x.ValueRange.appendJSON(b)
 	}
 	if x.ValueRatio != nil {
-		b = jsonKey(b, &n, "valueRatio")
+		b = append(b, ",\"valueRatio\":"...)
 		b = x.ValueRatio.appendJSON(b)
 	}
 	if x.ValueTime != "" {
-		b = jsonKey(b, &n, "valueTime")
+		b = append(b, ",\"valueTime\":"...)
 		b = jsonString(b, x.ValueTime)
 	}
 	if x.ValueDateTime != "" {
-		b = jsonKey(b, &n, "valueDateTime")
+		b = append(b, ",\"valueDateTime\":"...)
 		b = jsonString(b, x.ValueDateTime)
 	}
 	if x.ValuePeriod != nil {
-		b = jsonKey(b, &n, "valuePeriod")
+		b = append(b, ",\"valuePeriod\":"...)
 		b = x.ValuePeriod.appendJSON(b)
 	}
 	if len(x.Interpretation) > 0 {
-		b = jsonKey(b, &n, "interpretation")
+		b = append(b, ",\"interpretation\":"...)
 		b = append(b, '[')
 		for i := range x.Interpretation {
 			if i > 0 {
@@ -2108,7 +2108,7 @@ func (x *ObservationComponent) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.ReferenceRange) > 0 {
-		b = jsonKey(b, &n, "referenceRange")
+		b = append(b, ",\"referenceRange\":"...)
 		b = append(b, '[')
 		for i := range x.ReferenceRange {
 			if i > 0 {
@@ -2126,18 +2126,18 @@ func (x *ObservationComponent) appendJSON(b []byte) []byte {
 func (x *Organization) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "resourceType")
+	b = append(b, "\"resourceType\":"...)
 	b = jsonString(b, x.base.Type)
 	if x.base.ID != "" {
-		b = jsonKey(b, &n, "id")
+		b = append(b, ",\"id\":"...)
 		b = jsonString(b, x.base.ID)
 	}
 	if x.base.Meta != nil {
-		b = jsonKey(b, &n, "meta")
+		b = append(b, ",\"meta\":"...)
 		b = x.base.Meta.appendJSON(b)
 	}
 	if len(x.Identifier) > 0 {
-		b = jsonKey(b, &n, "identifier")
+		b = append(b, ",\"identifier\":"...)
 		b = append(b, '[')
 		for i := range x.Identifier {
 			if i > 0 {
@@ -2149,11 +2149,11 @@ func (x *Organization) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Name != "" {
-		b = jsonKey(b, &n, "name")
+		b = append(b, ",\"name\":"...)
 		b = jsonString(b, x.Name)
 	}
 	if len(x.Telecom) > 0 {
-		b = jsonKey(b, &n, "telecom")
+		b = append(b, ",\"telecom\":"...)
 		b = append(b, '[')
 		for i := range x.Telecom {
 			if i > 0 {
@@ -2165,7 +2165,7 @@ func (x *Organization) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Address) > 0 {
-		b = jsonKey(b, &n, "address")
+		b = append(b, ",\"address\":"...)
 		b = append(b, '[')
 		for i := range x.Address {
 			if i > 0 {
@@ -2183,18 +2183,18 @@ func (x *Organization) appendJSON(b []byte) []byte {
 func (x *Patient) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "resourceType")
+	b = append(b, "\"resourceType\":"...)
 	b = jsonString(b, x.base.Type)
 	if x.base.ID != "" {
-		b = jsonKey(b, &n, "id")
+		b = append(b, ",\"id\":"...)
 		b = jsonString(b, x.base.ID)
 	}
 	if x.base.Meta != nil {
-		b = jsonKey(b, &n, "meta")
+		b = append(b, ",\"meta\":"...)
 		b = x.base.Meta.appendJSON(b)
 	}
 	if len(x.Extension) > 0 {
-		b = jsonKey(b, &n, "extension")
+		b = append(b, ",\"extension\":"...)
 		b = append(b, '[')
 		for i := range x.Extension {
 			if i > 0 {
@@ -2206,7 +2206,7 @@ func (x *Patient) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Identifier) > 0 {
-		b = jsonKey(b, &n, "identifier")
+		b = append(b, ",\"identifier\":"...)
 		b = append(b, '[')
 		for i := range x.Identifier {
 			if i > 0 {
@@ -2218,11 +2218,11 @@ func (x *Patient) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Active != nil {
-		b = jsonKey(b, &n, "active")
+		b = append(b, ",\"active\":"...)
 		b = strconv.AppendBool(b, *x.Active)
 	}
 	if len(x.Name) > 0 {
-		b = jsonKey(b, &n, "name")
+		b = append(b, ",\"name\":"...)
 		b = append(b, '[')
 		for i := range x.Name {
 			if i > 0 {
@@ -2234,7 +2234,7 @@ func (x *Patient) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Telecom) > 0 {
-		b = jsonKey(b, &n, "telecom")
+		b = append(b, ",\"telecom\":"...)
 		b = append(b, '[')
 		for i := range x.Telecom {
 			if i > 0 {
@@ -2246,27 +2246,27 @@ func (x *Patient) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Gender != "" {
-		b = jsonKey(b, &n, "gender")
+		b = append(b, ",\"gender\":"...)
 		b = jsonString(b, x.Gender)
 	}
 	if x.BirthDate != "" {
-		b = jsonKey(b, &n, "birthDate")
+		b = append(b, ",\"birthDate\":"...)
 		b = jsonString(b, x.BirthDate)
 	}
 	if x.BirthDateExt != nil {
-		b = jsonKey(b, &n, "_birthDate")
+		b = append(b, ",\"_birthDate\":"...)
 		b = x.BirthDateExt.appendJSON(b)
 	}
 	if x.DeceasedBoolean != nil {
-		b = jsonKey(b, &n, "deceasedBoolean")
+		b = append(b, ",\"deceasedBoolean\":"...)
 		b = strconv.AppendBool(b, *x.DeceasedBoolean)
 	}
 	if x.DeceasedDateTime != "" {
-		b = jsonKey(b, &n, "deceasedDateTime")
+		b = append(b, ",\"deceasedDateTime\":"...)
 		b = jsonString(b, x.DeceasedDateTime)
 	}
 	if len(x.Address) > 0 {
-		b = jsonKey(b, &n, "address")
+		b = append(b, ",\"address\":"...)
 		b = append(b, '[')
 		for i := range x.Address {
 			if i > 0 {
@@ -2278,19 +2278,19 @@ func (x *Patient) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.MaritalStatus != nil {
-		b = jsonKey(b, &n, "maritalStatus")
+		b = append(b, ",\"maritalStatus\":"...)
 		b = x.MaritalStatus.appendJSON(b)
 	}
 	if x.MultipleBirthBoolean != nil {
-		b = jsonKey(b, &n, "multipleBirthBoolean")
+		b = append(b, ",\"multipleBirthBoolean\":"...)
 		b = strconv.AppendBool(b, *x.MultipleBirthBoolean)
 	}
 	if x.MultipleBirthInteger != nil {
-		b = jsonKey(b, &n, "multipleBirthInteger")
+		b = append(b, ",\"multipleBirthInteger\":"...)
 		b = strconv.AppendInt(b, int64(*x.MultipleBirthInteger), 10)
 	}
 	if len(x.Contact) > 0 {
-		b = jsonKey(b, &n, "contact")
+		b = append(b, ",\"contact\":"...)
 		b = append(b, '[')
 		for i := range x.Contact {
 			if i > 0 {
@@ -2302,7 +2302,7 @@ func (x *Patient) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Communication) > 0 {
-		b = jsonKey(b, &n, "communication")
+		b = append(b, ",\"communication\":"...)
 		b = append(b, '[')
 		for i := range x.Communication {
 			if i > 0 {
@@ -2314,7 +2314,7 @@ func (x *Patient) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.GeneralPractitioner) > 0 {
-		b = jsonKey(b, &n, "generalPractitioner")
+		b = append(b, ",\"generalPractitioner\":"...)
 		b = append(b, '[')
 		for i := range x.GeneralPractitioner {
 			if i > 0 {
@@ -2326,7 +2326,7 @@ func (x *Patient) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Link) > 0 {
-		b = jsonKey(b, &n, "link")
+		b = append(b, ",\"link\":"...)
 		b = append(b, '[')
 		for i := range x.Link {
 			if i > 0 {
@@ -2345,7 +2345,7 @@ func (x *PatientContact) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if len(x.Relationship) > 0 {
-		b = jsonKey(b, &n, "relationship")
+		b = jsonKey(b, &n, ",\"relationship\":")
 		b = append(b, '[')
 		for i := range x.Relationship {
 			if i > 0 {
@@ -2357,11 +2357,11 @@ func (x *PatientContact) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Name != nil {
-		b = jsonKey(b, &n, "name")
+		b = jsonKey(b, &n, ",\"name\":")
 		b = x.Name.appendJSON(b)
 	}
 	if len(x.Telecom) > 0 {
-		b = jsonKey(b, &n, "telecom")
+		b = jsonKey(b, &n, ",\"telecom\":")
 		b = append(b, '[')
 		for i := range x.Telecom {
 			if i > 0 {
@@ -2373,19 +2373,19 @@ func (x *PatientContact) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Address != nil {
-		b = jsonKey(b, &n, "address")
+		b = jsonKey(b, &n, ",\"address\":")
 		b = x.Address.appendJSON(b)
 	}
 	if x.Gender != "" {
-		b = jsonKey(b, &n, "gender")
+		b = jsonKey(b, &n, ",\"gender\":")
 		b = jsonString(b, x.Gender)
 	}
 	if x.Organization != nil {
-		b = jsonKey(b, &n, "organization")
+		b = jsonKey(b, &n, ",\"organization\":")
 		b = x.Organization.appendJSON(b)
 	}
 	if x.Period != nil {
-		b = jsonKey(b, &n, "period")
+		b = jsonKey(b, &n, ",\"period\":")
 		b = x.Period.appendJSON(b)
 	}
 	_ = n
@@ -2395,13 +2395,13 @@ func (x *PatientContact) appendJSON(b []byte) []byte {
 func (x *PatientLink) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "other")
+	b = append(b, "\"other\":"...)
 	if x.Other == nil {
 		b = append(b, "null"...)
 	} else {
 		b = x.Other.appendJSON(b)
 	}
-	b = jsonKey(b, &n, "type")
+	b = append(b, ",\"type\":"...)
 	b = jsonString(b, x.Type)
 	_ = n
 	return append(b, '}')
@@ -2411,11 +2411,11 @@ func (x *Period) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if x.Start != "" {
-		b = jsonKey(b, &n, "start")
+		b = jsonKey(b, &n, ",\"start\":")
 		b = jsonString(b, x.Start)
 	}
 	if x.End != "" {
-		b = jsonKey(b, &n, "end")
+		b = jsonKey(b, &n, ",\"end\":")
 		b = jsonString(b, x.End)
 	}
 	_ = n
@@ -2425,18 +2425,18 @@ func (x *Period) appendJSON(b []byte) []byte {
 func (x *Practitioner) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "resourceType")
+	b = append(b, "\"resourceType\":"...)
 	b = jsonString(b, x.base.Type)
 	if x.base.ID != "" {
-		b = jsonKey(b, &n, "id")
+		b = append(b, ",\"id\":"...)
 		b = jsonString(b, x.base.ID)
 	}
 	if x.base.Meta != nil {
-		b = jsonKey(b, &n, "meta")
+		b = append(b, ",\"meta\":"...)
 		b = x.base.Meta.appendJSON(b)
 	}
 	if len(x.Identifier) > 0 {
-		b = jsonKey(b, &n, "identifier")
+		b = append(b, ",\"identifier\":"...)
 		b = append(b, '[')
 		for i := range x.Identifier {
 			if i > 0 {
@@ -2448,7 +2448,7 @@ func (x *Practitioner) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Name) > 0 {
-		b = jsonKey(b, &n, "name")
+		b = append(b, ",\"name\":"...)
 		b = append(b, '[')
 		for i := range x.Name {
 			if i > 0 {
@@ -2460,7 +2460,7 @@ func (x *Practitioner) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Address) > 0 {
-		b = jsonKey(b, &n, "address")
+		b = append(b, ",\"address\":"...)
 		b = append(b, '[')
 		for i := range x.Address {
 			if i > 0 {
@@ -2472,7 +2472,7 @@ func (x *Practitioner) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Qualification) > 0 {
-		b = jsonKey(b, &n, "qualification")
+		b = append(b, ",\"qualification\":"...)
 		b = append(b, '[')
 		for i := range x.Qualification {
 			if i > 0 {
@@ -2490,17 +2490,17 @@ func (x *Practitioner) appendJSON(b []byte) []byte {
 func (x *Provenance) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "resourceType")
+	b = append(b, "\"resourceType\":"...)
 	b = jsonString(b, x.base.Type)
 	if x.base.ID != "" {
-		b = jsonKey(b, &n, "id")
+		b = append(b, ",\"id\":"...)
 		b = jsonString(b, x.base.ID)
 	}
 	if x.base.Meta != nil {
-		b = jsonKey(b, &n, "meta")
+		b = append(b, ",\"meta\":"...)
 		b = x.base.Meta.appendJSON(b)
 	}
-	b = jsonKey(b, &n, "target")
+	b = append(b, ",\"target\":"...)
 	if x.Target == nil {
 		b = append(b, "null"...)
 	} else {
@@ -2515,15 +2515,15 @@ func (x *Provenance) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.OccurredDateTime != "" {
-		b = jsonKey(b, &n, "occurredDateTime")
+		b = append(b, ",\"occurredDateTime\":"...)
 		b = jsonString(b, x.OccurredDateTime)
 	}
 	if x.Recorded != "" {
-		b = jsonKey(b, &n, "recorded")
+		b = append(b, ",\"recorded\":"...)
 		b = jsonString(b, x.Recorded)
 	}
 	if len(x.Policy) > 0 {
-		b = jsonKey(b, &n, "policy")
+		b = append(b, ",\"policy\":"...)
 		b = append(b, '[')
 		for i := range x.Policy {
 			if i > 0 {
@@ -2535,11 +2535,11 @@ func (x *Provenance) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Location != nil {
-		b = jsonKey(b, &n, "location")
+		b = append(b, ",\"location\":"...)
 		b = x.Location.appendJSON(b)
 	}
 	if len(x.Reason) > 0 {
-		b = jsonKey(b, &n, "reason")
+		b = append(b, ",\"reason\":"...)
 		b = append(b, '[')
 		for i := range x.Reason {
 			if i > 0 {
@@ -2551,10 +2551,10 @@ func (x *Provenance) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Activity != nil {
-		b = jsonKey(b, &n, "activity")
+		b = append(b, ",\"activity\":"...)
 		b = x.Activity.appendJSON(b)
 	}
-	b = jsonKey(b, &n, "agent")
+	b = append(b, ",\"agent\":"...)
 	if x.Agent == nil {
 		b = append(b, "null"...)
 	} else {
@@ -2569,7 +2569,7 @@ func (x *Provenance) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Entity) > 0 {
-		b = jsonKey(b, &n, "entity")
+		b = append(b, ",\"entity\":"...)
 		b = append(b, '[')
 		for i := range x.Entity {
 			if i > 0 {
@@ -2588,10 +2588,10 @@ func (x *ProvenanceAgent) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if x.Type != nil {
-		b = jsonKey(b, &n, "type")
+		b = jsonKey(b, &n, ",\"type\":")
 		b = x.Type.appendJSON(b)
 	}
-	b = jsonKey(b, &n, "who")
+	b = jsonKey(b, &n, ",\"who\":")
 	if x.Who == nil {
 		b = append(b, "null"...)
 	} else {
@@ -2604,9 +2604,9 @@ func (x *ProvenanceAgent) appendJSON(b []byte) []byte {
 func (x *ProvenanceEntity) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "role")
+	b = append(b, "\"role\":"...)
 	b = jsonString(b, x.Role)
-	b = jsonKey(b, &n, "what")
+	b = append(b, ",\"what\":"...)
 	if x.What == nil {
 		b = append(b, "null"...)
 	} else {
@@ -2619,7 +2619,7 @@ func (x *ProvenanceEntity) appendJSON(b []byte) []byte {
 func (x *Qualification) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "code")
+	b = append(b, "\"code\":"...)
 	if x.Code == nil {
 		b = append(b, "null"...)
 	} else {
@@ -2633,7 +2633,7 @@ func (x *Quantity) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if len(x.Extension) > 0 {
-		b = jsonKey(b, &n, "extension")
+		b = jsonKey(b, &n, ",\"extension\":")
 		b = append(b, '[')
 		for i := range x.Extension {
 			if i > 0 {
@@ -2645,23 +2645,23 @@ func (x *Quantity) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Value != "" {
-		b = jsonKey(b, &n, "value")
+		b = jsonKey(b, &n, ",\"value\":")
 		b = append(b, x.Value...)
 	}
 	if x.Comparator != "" {
-		b = jsonKey(b, &n, "comparator")
+		b = jsonKey(b, &n, ",\"comparator\":")
 		b = jsonString(b, x.Comparator)
 	}
 	if x.Unit != "" {
-		b = jsonKey(b, &n, "unit")
+		b = jsonKey(b, &n, ",\"unit\":")
 		b = jsonString(b, x.Unit)
 	}
 	if x.System != "" {
-		b = jsonKey(b, &n, "system")
+		b = jsonKey(b, &n, ",\"system\":")
 		b = jsonString(b, x.System)
 	}
 	if x.Code != "" {
-		b = jsonKey(b, &n, "code")
+		b = jsonKey(b, &n, ",\"code\":")
 		b = jsonString(b, x.Code)
 	}
 	_ = n
@@ -2672,7 +2672,7 @@ func (x *Range) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if len(x.Extension) > 0 {
-		b = jsonKey(b, &n, "extension")
+		b = jsonKey(b, &n, ",\"extension\":")
 		b = append(b, '[')
 		for i := range x.Extension {
 			if i > 0 {
@@ -2684,11 +2684,11 @@ func (x *Range) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Low != nil {
-		b = jsonKey(b, &n, "low")
+		b = jsonKey(b, &n, ",\"low\":")
 		b = x.Low.appendJSON(b)
 	}
 	if x.High != nil {
-		b = jsonKey(b, &n, "high")
+		b = jsonKey(b, &n, ",\"high\":")
 		b = x.High.appendJSON(b)
 	}
 	_ = n
@@ -2699,7 +2699,7 @@ func (x *Ratio) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if len(x.Extension) > 0 {
-		b = jsonKey(b, &n, "extension")
+		b = jsonKey(b, &n, ",\"extension\":")
 		b = append(b, '[')
 		for i := range x.Extension {
 			if i > 0 {
@@ -2711,11 +2711,11 @@ func (x *Ratio) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Numerator != nil {
-		b = jsonKey(b, &n, "numerator")
+		b = jsonKey(b, &n, ",\"numerator\":")
 		b = x.Numerator.appendJSON(b)
 	}
 	if x.Denominator != nil {
-		b = jsonKey(b, &n, "denominator")
+		b = jsonKey(b, &n, ",\"denominator\":")
 		b = x.Denominator.appendJSON(b)
 	}
 	_ = n
@@ -2726,7 +2726,7 @@ func (x *Reference) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if len(x.Extension) > 0 {
-		b = jsonKey(b, &n, "extension")
+		b = jsonKey(b, &n, ",\"extension\":")
 		b = append(b, '[')
 		for i := range x.Extension {
 			if i > 0 {
@@ -2738,19 +2738,19 @@ func (x *Reference) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Reference != "" {
-		b = jsonKey(b, &n, "reference")
+		b = jsonKey(b, &n, ",\"reference\":")
 		b = jsonString(b, x.Reference)
 	}
 	if x.Type != "" {
-		b = jsonKey(b, &n, "type")
+		b = jsonKey(b, &n, ",\"type\":")
 		b = jsonString(b, x.Type)
 	}
 	if x.Identifier != nil {
-		b = jsonKey(b, &n, "identifier")
+		b = jsonKey(b, &n, ",\"identifier\":")
 		b = x.Identifier.appendJSON(b)
 	}
 	if x.Display != "" {
-		b = jsonKey(b, &n, "display")
+		b = jsonKey(b, &n, ",\"display\":")
 		b = jsonString(b, x.Display)
 	}
 	_ = n
@@ -2761,7 +2761,7 @@ func (x *ReferenceRange) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if x.Text != "" {
-		b = jsonKey(b, &n, "text")
+		b = jsonKey(b, &n, ",\"text\":")
 		b = jsonString(b, x.Text)
 	}
 	_ = n
@@ -2771,18 +2771,18 @@ func (x *ReferenceRange) appendJSON(b []byte) []byte {
 func (x *RelatedPerson) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "resourceType")
+	b = append(b, "\"resourceType\":"...)
 	b = jsonString(b, x.base.Type)
 	if x.base.ID != "" {
-		b = jsonKey(b, &n, "id")
+		b = append(b, ",\"id\":"...)
 		b = jsonString(b, x.base.ID)
 	}
 	if x.base.Meta != nil {
-		b = jsonKey(b, &n, "meta")
+		b = append(b, ",\"meta\":"...)
 		b = x.base.Meta.appendJSON(b)
 	}
 	if len(x.Identifier) > 0 {
-		b = jsonKey(b, &n, "identifier")
+		b = append(b, ",\"identifier\":"...)
 		b = append(b, '[')
 		for i := range x.Identifier {
 			if i > 0 {
@@ -2793,14 +2793,14 @@ func (x *RelatedPerson) appendJSON(b []byte) []byte {
 		}
 		b = append(b, ']')
 	}
-	b = jsonKey(b, &n, "patient")
+	b = append(b, ",\"patient\":"...)
 	if x.Patient == nil {
 		b = append(b, "null"...)
 	} else {
 		b = x.Patient.appendJSON(b)
 	}
 	if len(x.Relationship) > 0 {
-		b = jsonKey(b, &n, "relationship")
+		b = append(b, ",\"relationship\":"...)
 		b = append(b, '[')
 		for i := range x.Relationship {
 			if i > 0 {
@@ -2812,7 +2812,7 @@ func (x *RelatedPerson) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Name) > 0 {
-		b = jsonKey(b, &n, "name")
+		b = append(b, ",\"name\":"...)
 		b = append(b, '[')
 		for i := range x.Name {
 			if i > 0 {
@@ -2824,7 +2824,7 @@ func (x *RelatedPerson) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Telecom) > 0 {
-		b = jsonKey(b, &n, "telecom")
+		b = append(b, ",\"telecom\":"...)
 		b = append(b, '[')
 		for i := range x.Telecom {
 			if i > 0 {
@@ -2836,15 +2836,15 @@ func (x *RelatedPerson) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Gender != "" {
-		b = jsonKey(b, &n, "gender")
+		b = append(b, ",\"gender\":"...)
 		b = jsonString(b, x.Gender)
 	}
 	if x.BirthDate != "" {
-		b = jsonKey(b, &n, "birthDate")
+		b = append(b, ",\"birthDate\":"...)
 		b = jsonString(b, x.BirthDate)
 	}
 	if len(x.Address) > 0 {
-		b = jsonKey(b, &n, "address")
+		b = append(b, ",\"address\":"...)
 		b = append(b, '[')
 		for i := range x.Address {
 			if i > 0 {
@@ -2856,11 +2856,11 @@ func (x *RelatedPerson) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Period != nil {
-		b = jsonKey(b, &n, "period")
+		b = append(b, ",\"period\":"...)
 		b = x.Period.appendJSON(b)
 	}
 	if len(x.Communication) > 0 {
-		b = jsonKey(b, &n, "communication")
+		b = append(b, ",\"communication\":"...)
 		b = append(b, '[')
 		for i := range x.Communication {
 			if i > 0 {
@@ -2878,18 +2878,18 @@ func (x *RelatedPerson) appendJSON(b []byte) []byte {
 func (x *ServiceRequest) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "resourceType")
+	b = append(b, "\"resourceType\":"...)
 	b = jsonString(b, x.base.Type)
 	if x.base.ID != "" {
-		b = jsonKey(b, &n, "id")
+		b = append(b, ",\"id\":"...)
 		b = jsonString(b, x.base.ID)
 	}
 	if x.base.Meta != nil {
-		b = jsonKey(b, &n, "meta")
+		b = append(b, ",\"meta\":"...)
 		b = x.base.Meta.appendJSON(b)
 	}
 	if len(x.Extension) > 0 {
-		b = jsonKey(b, &n, "extension")
+		b = append(b, ",\"extension\":"...)
 		b = append(b, '[')
 		for i := range x.Extension {
 			if i > 0 {
@@ -2901,7 +2901,7 @@ func (x *ServiceRequest) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Identifier) > 0 {
-		b = jsonKey(b, &n, "identifier")
+		b = append(b, ",\"identifier\":"...)
 		b = append(b, '[')
 		for i := range x.Identifier {
 			if i > 0 {
@@ -2913,7 +2913,7 @@ func (x *ServiceRequest) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.BasedOn) > 0 {
-		b = jsonKey(b, &n, "basedOn")
+		b = append(b, ",\"basedOn\":"...)
 		b = append(b, '[')
 		for i := range x.BasedOn {
 			if i > 0 {
@@ -2925,23 +2925,23 @@ func (x *ServiceRequest) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Requisition != nil {
-		b = jsonKey(b, &n, "requisition")
+		b = append(b, ",\"requisition\":"...)
 		b = x.Requisition.appendJSON(b)
 	}
-	b = jsonKey(b, &n, "status")
+	b = append(b, ",\"status\":"...)
 	b = jsonString(b, x.Status)
-	b = jsonKey(b, &n, "intent")
+	b = append(b, ",\"intent\":"...)
 	b = jsonString(b, x.Intent)
 	if x.Priority != "" {
-		b = jsonKey(b, &n, "priority")
+		b = append(b, ",\"priority\":"...)
 		b = jsonString(b, x.Priority)
 	}
 	if x.Code != nil {
-		b = jsonKey(b, &n, "code")
+		b = append(b, ",\"code\":"...)
 		b = x.Code.appendJSON(b)
 	}
 	if len(x.OrderDetail) > 0 {
-		b = jsonKey(b, &n, "orderDetail")
+		b = append(b, ",\"orderDetail\":"...)
 		b = append(b, '[')
 		for i := range x.OrderDetail {
 			if i > 0 {
@@ -2953,37 +2953,37 @@ func (x *ServiceRequest) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.QuantityQuantity != nil {
-		b = jsonKey(b, &n, "quantityQuantity")
+		b = append(b, ",\"quantityQuantity\":"...)
 		b = x.QuantityQuantity.appendJSON(b)
 	}
-	b = jsonKey(b, &n, "subject")
+	b = append(b, ",\"subject\":"...)
 	if x.Subject == nil {
 		b = append(b, "null"...)
 	} else {
 		b = x.Subject.appendJSON(b)
 	}
 	if x.Encounter != nil {
-		b = jsonKey(b, &n, "encounter")
+		b = append(b, ",\"encounter\":"...)
 		b = x.Encounter.appendJSON(b)
 	}
 	if x.OccurrenceDateTime != "" {
-		b = jsonKey(b, &n, "occurrenceDateTime")
+		b = append(b, ",\"occurrenceDateTime\":"...)
 		b = jsonString(b, x.OccurrenceDateTime)
 	}
 	if x.OccurrenceTiming != nil {
-		b = jsonKey(b, &n, "occurrenceTiming")
+		b = append(b, ",\"occurrenceTiming\":"...)
 		b = x.OccurrenceTiming.appendJSON(b)
 	}
 	if x.AuthoredOn != "" {
-		b = jsonKey(b, &n, "authoredOn")
+		b = append(b, ",\"authoredOn\":"...)
 		b = jsonString(b, x.AuthoredOn)
 	}
 	if x.Requester != nil {
-		b = jsonKey(b, &n, "requester")
+		b = append(b, ",\"requester\":"...)
 		b = x.Requester.appendJSON(b)
 	}
 	if len(x.LocationCode) > 0 {
-		b = jsonKey(b, &n, "locationCode")
+		b = append(b, ",\"locationCode\":"...)
 		b = append(b, '[')
 		for i := range x.LocationCode {
 			if i > 0 {
@@ -2995,7 +2995,7 @@ func (x *ServiceRequest) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.ReasonCode) > 0 {
-		b = jsonKey(b, &n, "reasonCode")
+		b = append(b, ",\"reasonCode\":"...)
 		b = append(b, '[')
 		for i := range x.ReasonCode {
 			if i > 0 {
@@ -3007,7 +3007,7 @@ func (x *ServiceRequest) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.ReasonReference) > 0 {
-		b = jsonKey(b, &n, "reasonReference")
+		b = append(b, ",\"reasonReference\":"...)
 		b = append(b, '[')
 		for i := range x.ReasonReference {
 			if i > 0 {
@@ -3019,7 +3019,7 @@ func (x *ServiceRequest) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.SupportingInfo) > 0 {
-		b = jsonKey(b, &n, "supportingInfo")
+		b = append(b, ",\"supportingInfo\":"...)
 		b = append(b, '[')
 		for i := range x.SupportingInfo {
 			if i > 0 {
@@ -3031,7 +3031,7 @@ func (x *ServiceRequest) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Specimen) > 0 {
-		b = jsonKey(b, &n, "specimen")
+		b = append(b, ",\"specimen\":"...)
 		b = append(b, '[')
 		for i := range x.Specimen {
 			if i > 0 {
@@ -3043,7 +3043,7 @@ func (x *ServiceRequest) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Note) > 0 {
-		b = jsonKey(b, &n, "note")
+		b = append(b, ",\"note\":"...)
 		b = append(b, '[')
 		for i := range x.Note {
 			if i > 0 {
@@ -3061,18 +3061,18 @@ func (x *ServiceRequest) appendJSON(b []byte) []byte {
 func (x *Specimen) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
-	b = jsonKey(b, &n, "resourceType")
+	b = append(b, "\"resourceType\":"...)
 	b = jsonString(b, x.base.Type)
 	if x.base.ID != "" {
-		b = jsonKey(b, &n, "id")
+		b = append(b, ",\"id\":"...)
 		b = jsonString(b, x.base.ID)
 	}
 	if x.base.Meta != nil {
-		b = jsonKey(b, &n, "meta")
+		b = append(b, ",\"meta\":"...)
 		b = x.base.Meta.appendJSON(b)
 	}
 	if len(x.Identifier) > 0 {
-		b = jsonKey(b, &n, "identifier")
+		b = append(b, ",\"identifier\":"...)
 		b = append(b, '[')
 		for i := range x.Identifier {
 			if i > 0 {
@@ -3084,27 +3084,27 @@ func (x *Specimen) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.AccessionIdentifier != nil {
-		b = jsonKey(b, &n, "accessionIdentifier")
+		b = append(b, ",\"accessionIdentifier\":"...)
 		b = x.AccessionIdentifier.appendJSON(b)
 	}
 	if x.Status != "" {
-		b = jsonKey(b, &n, "status")
+		b = append(b, ",\"status\":"...)
 		b = jsonString(b, x.Status)
 	}
 	if x.Type != nil {
-		b = jsonKey(b, &n, "type")
+		b = append(b, ",\"type\":"...)
 		b = x.Type.appendJSON(b)
 	}
 	if x.Subject != nil {
-		b = jsonKey(b, &n, "subject")
+		b = append(b, ",\"subject\":"...)
 		b = x.Subject.appendJSON(b)
 	}
 	if x.ReceivedTime != "" {
-		b = jsonKey(b, &n, "receivedTime")
+		b = append(b, ",\"receivedTime\":"...)
 		b = jsonString(b, x.ReceivedTime)
 	}
 	if len(x.Parent) > 0 {
-		b = jsonKey(b, &n, "parent")
+		b = append(b, ",\"parent\":"...)
 		b = append(b, '[')
 		for i := range x.Parent {
 			if i > 0 {
@@ -3116,11 +3116,11 @@ func (x *Specimen) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Collection != nil {
-		b = jsonKey(b, &n, "collection")
+		b = append(b, ",\"collection\":"...)
 		b = x.Collection.appendJSON(b)
 	}
 	if len(x.Container) > 0 {
-		b = jsonKey(b, &n, "container")
+		b = append(b, ",\"container\":"...)
 		b = append(b, '[')
 		for i := range x.Container {
 			if i > 0 {
@@ -3132,7 +3132,7 @@ func (x *Specimen) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Condition) > 0 {
-		b = jsonKey(b, &n, "condition")
+		b = append(b, ",\"condition\":"...)
 		b = append(b, '[')
 		for i := range x.Condition {
 			if i > 0 {
@@ -3144,7 +3144,7 @@ func (x *Specimen) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(x.Note) > 0 {
-		b = jsonKey(b, &n, "note")
+		b = append(b, ",\"note\":"...)
 		b = append(b, '[')
 		for i := range x.Note {
 			if i > 0 {
@@ -3163,27 +3163,27 @@ func (x *SpecimenCollection) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if x.Collector != nil {
-		b = jsonKey(b, &n, "collector")
+		b = jsonKey(b, &n, ",\"collector\":")
 		b = x.Collector.appendJSON(b)
 	}
 	if x.CollectedDateTime != "" {
-		b = jsonKey(b, &n, "collectedDateTime")
+		b = jsonKey(b, &n, ",\"collectedDateTime\":")
 		b = jsonString(b, x.CollectedDateTime)
 	}
 	if x.CollectedPeriod != nil {
-		b = jsonKey(b, &n, "collectedPeriod")
+		b = jsonKey(b, &n, ",\"collectedPeriod\":")
 		b = x.CollectedPeriod.appendJSON(b)
 	}
 	if x.Quantity != nil {
-		b = jsonKey(b, &n, "quantity")
+		b = jsonKey(b, &n, ",\"quantity\":")
 		b = x.Quantity.appendJSON(b)
 	}
 	if x.Method != nil {
-		b = jsonKey(b, &n, "method")
+		b = jsonKey(b, &n, ",\"method\":")
 		b = x.Method.appendJSON(b)
 	}
 	if x.BodySite != nil {
-		b = jsonKey(b, &n, "bodySite")
+		b = jsonKey(b, &n, ",\"bodySite\":")
 		b = x.BodySite.appendJSON(b)
 	}
 	_ = n
@@ -3194,11 +3194,11 @@ func (x *SpecimenContainer) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if x.Type != nil {
-		b = jsonKey(b, &n, "type")
+		b = jsonKey(b, &n, ",\"type\":")
 		b = x.Type.appendJSON(b)
 	}
 	if x.AdditiveCodeableConcept != nil {
-		b = jsonKey(b, &n, "additiveCodeableConcept")
+		b = jsonKey(b, &n, ",\"additiveCodeableConcept\":")
 		b = x.AdditiveCodeableConcept.appendJSON(b)
 	}
 	_ = n
@@ -3209,7 +3209,7 @@ func (x *Timing) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if len(x.Event) > 0 {
-		b = jsonKey(b, &n, "event")
+		b = jsonKey(b, &n, ",\"event\":")
 		b = append(b, '[')
 		for i := range x.Event {
 			if i > 0 {
@@ -3221,7 +3221,7 @@ func (x *Timing) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if x.Repeat != nil {
-		b = jsonKey(b, &n, "repeat")
+		b = jsonKey(b, &n, ",\"repeat\":")
 		b = x.Repeat.appendJSON(b)
 	}
 	_ = n
@@ -3232,23 +3232,23 @@ func (x *TimingRepeat) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	n := 0
 	if x.BoundsPeriod != nil {
-		b = jsonKey(b, &n, "boundsPeriod")
+		b = jsonKey(b, &n, ",\"boundsPeriod\":")
 		b = x.BoundsPeriod.appendJSON(b)
 	}
 	if x.CountMax != 0 {
-		b = jsonKey(b, &n, "countMax")
+		b = jsonKey(b, &n, ",\"countMax\":")
 		b = strconv.AppendInt(b, int64(x.CountMax), 10)
 	}
 	if x.Duration != "" {
-		b = jsonKey(b, &n, "duration")
+		b = jsonKey(b, &n, ",\"duration\":")
 		b = append(b, x.Duration...)
 	}
 	if x.DurationUnit != "" {
-		b = jsonKey(b, &n, "durationUnit")
+		b = jsonKey(b, &n, ",\"durationUnit\":")
 		b = jsonString(b, x.DurationUnit)
 	}
 	if len(x.TimeOfDay) > 0 {
-		b = jsonKey(b, &n, "timeOfDay")
+		b = jsonKey(b, &n, ",\"timeOfDay\":")
 		b = append(b, '[')
 		for i := range x.TimeOfDay {
 			if i > 0 {

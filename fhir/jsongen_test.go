@@ -120,8 +120,18 @@ func genJSONEncoder(t *testing.T) []byte {
 			}
 			fields = append(fields, f)
 		}
+		// A key is written as one constant when it is known whether a property was written
+		// before it: none before the first field, one after a field that is always written
+		// (resourceType, first in every resource). Otherwise jsonKey decides at run time.
+		state := noneYet
 		for _, f := range fields {
-			genField1(t, &b, structs, f)
+			genField1(t, &b, structs, f, state)
+			switch {
+			case state == oneWritten || !f.omitempty:
+				state = oneWritten
+			default:
+				state = maybeWritten
+			}
 		}
 		b.WriteString("\t_ = n\n\treturn append(b, '}')\n}\n")
 	}
@@ -132,8 +142,21 @@ func genJSONEncoder(t *testing.T) []byte {
 	return out
 }
 
-func genField1(t *testing.T, b *bytes.Buffer, structs map[string]*genStruct, f genField) {
-	key := fmt.Sprintf("b = jsonKey(b, &n, %q)", f.jsonName)
+// What the generated code knows, at a field, of the properties written before it.
+const (
+	noneYet      = iota // none: the field is the first
+	maybeWritten        // only fields that may be omitted came before
+	oneWritten          // at least one
+)
+
+func genField1(t *testing.T, b *bytes.Buffer, structs map[string]*genStruct, f genField, state int) {
+	key := fmt.Sprintf("b = jsonKey(b, &n, %q)", ",\""+f.jsonName+"\":")
+	switch {
+	case state == oneWritten:
+		key = fmt.Sprintf("b = append(b, %q...)", ",\""+f.jsonName+"\":")
+	case state == noneYet && !f.omitempty:
+		key = fmt.Sprintf("b = append(b, %q...)", "\""+f.jsonName+"\":")
+	}
 	v := "x." + f.goName
 	switch typ := f.typ; {
 	case typ == "string" || typ == "Decimal":

@@ -118,9 +118,14 @@ func (cv *conv) results() {
 				ob.Specimen = o.specimen
 				ob.Focus = append(ob.Focus, *o.specimen)
 			} else {
+				if o.report.Result == nil {
+					// Room for the results of the group at once: the OBX up to the next
+					// order or patient.
+					o.report.Result = cv.p.references.many(min(cv.countOBX(s.Position()), maxReserve))
+				}
 				o.report.Result = append(o.report.Result, *cv.ref(ob))
 				if o.srRef != nil {
-					ob.BasedOn = []Reference{*o.srRef}
+					ob.BasedOn = cv.p.ref1(*o.srRef)
 				}
 			}
 			lastOBX = ob
@@ -146,6 +151,20 @@ func (cv *conv) results() {
 			lastOBX = nil
 		}
 	}
+}
+
+// countOBX counts the OBX segments from position i up to the next ORC, OBR or PID.
+func (cv *conv) countOBX(i int) int {
+	n := 0
+	for ; i < cv.m.NumSegments(); i++ {
+		switch cv.m.Segment(i).Name() {
+		case "OBX":
+			n++
+		case "ORC", "OBR", "PID":
+			return n
+		}
+	}
+	return n
 }
 
 // vaccination maps VXU^V04: the patient, the visit, and per order the Immunization (ORC,

@@ -18,9 +18,11 @@ const (
 )
 
 // observation maps OBX (OBX[Observation]; OBX[Observation-Component] when OBX-5 repeats)
-// under key, the business key of its group, and returns the Observation.
-func (cv *conv) observation(obx hl7.Segment, key string) *Observation {
-	ob := &Observation{base: base{Type: "Observation"}, Subject: cv.patientRef, Encounter: cv.encRef}
+// under key, the business key of its group, and returns the Observation. It is the hot
+// path of result messages: its parts come from the conversion's slabs.
+func (cv *conv) observation(obx hl7.Segment, key []byte) *Observation {
+	ob := cv.p.observations.one()
+	ob.base.Type, ob.Subject, ob.Encounter = "Observation", cv.patientRef, cv.encRef
 	ob.Code = cv.concept(field(obx, 3), nil)
 	if ob.Code == nil {
 		ob.Code = &CodeableConcept{Extension: []Extension{{URL: extDataAbsent, ValueCode: "unknown"}}}
@@ -29,11 +31,11 @@ func (cv *conv) observation(obx hl7.Segment, key string) *Observation {
 		ob.Extension = append(ob.Extension, Extension{URL: extSubID, ValueString: s})
 	}
 	vt := strings.ToUpper(code(cv.text(field(obx, 2))))
-	vals := repList(obx, 5)
+	first, nvals := firstRep(obx, 5)
 	units := field(obx, 6)
-	if len(vals) > 1 && vt != "NA" {
+	if nvals > 1 && vt != "NA" {
 		// Repeated values: one component each, with the observation's code.
-		for _, v := range vals {
+		for _, v := range reps(obx, 5) {
 			c := ObservationComponent{Code: ob.Code}
 			var x obsValue
 			cv.value(&x, vt, v, units)
@@ -43,9 +45,9 @@ func (cv *conv) observation(obx hl7.Segment, key string) *Observation {
 				ob.Component = append(ob.Component, c)
 			}
 		}
-	} else if len(vals) == 1 {
+	} else if nvals == 1 {
 		var x obsValue
-		cv.value(&x, vt, vals[0], units)
+		cv.value(&x, vt, first, units)
 		ob.ValueQuantity, ob.ValueCodeableConcept, ob.ValueString = x.quantity, x.concept, x.str
 		ob.ValueRange, ob.ValueRatio, ob.ValueTime, ob.ValueDateTime, ob.ValuePeriod = x.rng, x.ratio, x.time, x.dateTime, x.period
 		if x.attachment != nil {
@@ -53,20 +55,16 @@ func (cv *conv) observation(obx hl7.Segment, key string) *Observation {
 		}
 	}
 	if s := cv.text(field(obx, 7)); s != "" {
-		ob.ReferenceRange = []ReferenceRange{{Text: s}}
+		ob.ReferenceRange = append(cv.p.ranges.many(1), ReferenceRange{Text: s})
 	}
-	for _, r := range reps(obx, 8) {
-		if cc := cv.concept(r, vocabInterpretation); cc != nil {
-			ob.Interpretation = append(ob.Interpretation, *cc)
-		}
-	}
+	ob.Interpretation = cv.concepts(obx, 8, vocabInterpretation)
 	for _, r := range reps(obx, 10) {
 		if cc := cv.concept1(cv.comp(r, 1), "0080", vocabAbnormalTesting); cc != nil {
 			ob.Extension = append(ob.Extension, Extension{URL: extAbnormalTest, ValueCodeableConcept: cc})
 		}
 	}
 	st := code(cv.text(field(obx, 11)))
-	ob.Status = vocabObsStatus.code(st, "")
+	ob.Status = cv.mapCode(vocabObsStatus, st, "")
 	switch st {
 	case "N":
 		ob.DataAbsentReason = &CodeableConcept{Coding: []Coding{{System: sysDataAbsent, Code: "not-asked"}}}
@@ -77,6 +75,11 @@ func (cv *conv) observation(obx hl7.Segment, key string) *Observation {
 		ob.Status = "unknown"
 	}
 	ob.EffectiveDateTime = cv.dateTime(field(obx, 14))
+	if obx.NumFields() < 15 {
+		// OBX-15 and after are absent, as they often are: nothing below would map.
+		r, _ := cv.addKey(ob, &ob.base, key)
+		return r.(*Observation)
+	}
 	if ref := cv.organizationCWE(field(obx, 15)); ref != nil {
 		ob.Performer = append(ob.Performer, *ref)
 	}
@@ -91,7 +94,7 @@ func (cv *conv) observation(obx hl7.Segment, key string) *Observation {
 	}
 	ob.BodySite = cv.concept(field(obx, 20), nil)
 	if id := cv.identifierEI(field(obx, 21)); id != nil {
-		id.Type = fixedType("FILL")
+		id.Type = cv.fixedType("FILL")
 		ob.Identifier = append(ob.Identifier, *id)
 	}
 	// OBX-23..25: the performing organization, with its address, and its medical director.
@@ -110,7 +113,7 @@ func (cv *conv) observation(obx hl7.Segment, key string) *Observation {
 	if c := code(cv.text(field(obx, 29))); c != "" {
 		ob.Category = append(ob.Category, CodeableConcept{Coding: []Coding{{System: sysV2 + "0936", Code: c}}})
 	}
-	r, _ := cv.add(ob, &ob.base, key)
+	r, _ := cv.addKey(ob, &ob.base, key)
 	return r.(*Observation)
 }
 
@@ -140,7 +143,8 @@ func (cv *conv) value(x *obsValue, vt string, v hl7.Value, units hl7.Value) {
 	switch vt {
 	case "NM":
 		if d, ok := decimal(cv.text(v)); ok {
-			x.quantity = &Quantity{Value: d}
+			x.quantity = cv.p.quantities.one()
+			x.quantity.Value = d
 			cv.unit(x.quantity, units)
 			return
 		}
@@ -356,9 +360,10 @@ func mimeOf(typ, subtype string) string {
 }
 
 // obxKey is the business key of an observation: its group's key, the position of the OBX in
-// the group, its code and sub-ID.
-func (cv *conv) obxKey(group string, n int, obx hl7.Segment) string {
-	b := make([]byte, 0, len(group)+64)
+// the group, its code and sub-ID. It is built in the conversion's key buffer, valid until
+// the next call, since it is only hashed into the Observation's id.
+func (cv *conv) obxKey(group string, n int, obx hl7.Segment) []byte {
+	b := cv.key[:0]
 	b = append(b, group...)
 	b = append(b, "/obx/"...)
 	b = strconv.AppendInt(b, int64(n), 10)
@@ -366,5 +371,6 @@ func (cv *conv) obxKey(group string, n int, obx hl7.Segment) string {
 	b = append(b, cv.comp(field(obx, 3), 1)...)
 	b = append(b, '/')
 	b = append(b, cv.text(field(obx, 4))...)
-	return string(b)
+	cv.key = b
+	return b
 }

@@ -76,19 +76,19 @@ func (cv *conv) serviceRequest(orc hl7.Segment, hasORC bool, obr hl7.Segment, ha
 			v = orcVal(p.n)
 		}
 		if id := cv.identifierEI(v); id != nil {
-			id.Type = fixedType(p.typ)
+			id.Type = cv.fixedType(p.typ)
 			sr.Identifier = append(sr.Identifier, *id)
 		}
 	}
 	if hasORC {
 		if g := field(orc, 4); cv.comp(g, 1) != "" {
-			sr.Requisition = &Identifier{Value: cv.sub(g, 1, 1), Type: fixedType("PGN")}
+			sr.Requisition = &Identifier{Value: cv.sub(g, 1, 1), Type: cv.fixedType("PGN")}
 			if ns, uid, typ := cv.sub(g, 1, 2), cv.sub(g, 1, 3), cv.sub(g, 1, 4); ns != "" || uid != "" {
 				sr.Requisition.System = cv.authority(ns, uid, typ)
 			}
 		}
 		if g := field(orc, 4); cv.comp(g, 2) != "" && !cv.valued(field(orc, 38)) {
-			sr.Identifier = append(sr.Identifier, Identifier{Value: cv.sub(g, 2, 1), Type: fixedType("FGN")})
+			sr.Identifier = append(sr.Identifier, Identifier{Value: cv.sub(g, 2, 1), Type: cv.fixedType("FGN")})
 		}
 		status := field(orc, 5)
 		if s := cv.codeOf(status, vocabOrderStatus); s != "" {
@@ -124,12 +124,12 @@ func (cv *conv) serviceRequest(orc hl7.Segment, hasORC bool, obr hl7.Segment, ha
 		}
 		if !cv.valued(obrVal(53)) {
 			if id := cv.identifierCX(field(orc, 33)); id != nil {
-				id.Type = fixedType("PLAC")
+				id.Type = cv.fixedType("PLAC")
 				sr.Identifier = append(sr.Identifier, *id)
 			}
 		}
 		if id := cv.identifierEI(field(orc, 38)); id != nil {
-			sr.Identifier = append(sr.Identifier, Identifier{Value: id.Value, System: id.System, Type: fixedType("FGN")})
+			sr.Identifier = append(sr.Identifier, Identifier{Value: id.Value, System: id.System, Type: cv.fixedType("FGN")})
 		}
 	}
 	if hasOBR {
@@ -152,11 +152,11 @@ func (cv *conv) serviceRequest(orc hl7.Segment, hasORC bool, obr hl7.Segment, ha
 		}
 		if p := field(obr, 29); cv.valued(p) && !cv.valued(field(obr, 50)) {
 			if id := cv.identifierEISub(p, 1); id != nil {
-				id.Type = fixedType("PGN")
+				id.Type = cv.fixedType("PGN")
 				sr.BasedOn = append(sr.BasedOn, Reference{Type: "ServiceRequest", Identifier: id})
 			}
 			if id := cv.identifierEISub(p, 2); id != nil {
-				id.Type = fixedType("FGN")
+				id.Type = cv.fixedType("FGN")
 				sr.BasedOn = append(sr.BasedOn, Reference{Type: "ServiceRequest", Identifier: id})
 			}
 		}
@@ -173,7 +173,7 @@ func (cv *conv) serviceRequest(orc hl7.Segment, hasORC bool, obr hl7.Segment, ha
 			}
 		}
 		if id := cv.identifierCX(field(obr, 53)); id != nil {
-			id.Type = fixedType("PLAC")
+			id.Type = cv.fixedType("PLAC")
 			sr.Identifier = append(sr.Identifier, *id)
 		}
 		if !hasORC || !cv.valued(field(orc, 7)) && !cv.valued(field(orc, 6)) {
@@ -347,7 +347,7 @@ func (cv *conv) report(o *orderState, obr hl7.Segment) {
 	}{{2, "PLAC"}, {3, "FILL"}} {
 		for _, v := range [...]hl7.Value{field(obr, p.n), orcField(o, p.n)} {
 			if id := cv.identifierEI(v); id != nil {
-				id.Type = fixedType(p.typ)
+				id.Type = cv.fixedType(p.typ)
 				if !hasIdentifier(d.Identifier, id) {
 					d.Identifier = append(d.Identifier, *id)
 				}
@@ -356,10 +356,10 @@ func (cv *conv) report(o *orderState, obr hl7.Segment) {
 	}
 	if g := orcField(o, 4); cv.valued(g) {
 		if s := cv.sub(g, 1, 1); s != "" {
-			d.Identifier = append(d.Identifier, Identifier{Value: s, Type: fixedType("PGN")})
+			d.Identifier = append(d.Identifier, Identifier{Value: s, Type: cv.fixedType("PGN")})
 		}
 		if s := cv.sub(g, 2, 1); s != "" {
-			d.Identifier = append(d.Identifier, Identifier{Value: s, Type: fixedType("FGN")})
+			d.Identifier = append(d.Identifier, Identifier{Value: s, Type: cv.fixedType("FGN")})
 		}
 	}
 	d.Code = cv.concept(field(obr, 4), nil)
@@ -483,7 +483,7 @@ func (cv *conv) conceptSub(v hl7.Value, i int, m *conceptMap) *CodeableConcept {
 				cc.addCoding(Coding{System: r.TSystem, Code: r.Target, Display: r.Display})
 			}
 		}
-		cc.addCoding(Coding{System: systemURI(sys, cv.c.codeSystems), Code: c, Display: disp})
+		cc.addCoding(Coding{System: cv.system(sys), Code: c, Display: disp})
 	} else {
 		cc.Text = disp
 	}
@@ -495,17 +495,17 @@ func (cv *conv) specimen(o *orderState, spm hl7.Segment) *Reference {
 	sp := &Specimen{base: base{Type: "Specimen"}, Subject: cv.patientRef}
 	ids := field(spm, 2)
 	if id := cv.identifierEISub(ids, 1); id != nil {
-		id.Type = fixedType("PGN")
+		id.Type = cv.fixedType("PGN")
 		sp.Identifier = append(sp.Identifier, *id)
 	}
 	if id := cv.identifierEISub(ids, 2); id != nil {
-		id.Type = fixedType("FGN")
+		id.Type = cv.fixedType("FGN")
 		sp.Identifier = append(sp.Identifier, *id)
 	}
 	for _, r := range reps(spm, 3) {
 		for i, t := range [...]string{"PGN", "FGN"} {
 			if id := cv.identifierEISub(r, i+1); id != nil {
-				id.Type = fixedType(t)
+				id.Type = cv.fixedType(t)
 				sp.Parent = append(sp.Parent, Reference{Type: "Specimen", Identifier: id})
 			}
 		}
@@ -555,7 +555,7 @@ func (cv *conv) specimen(o *orderState, spm hl7.Segment) *Reference {
 		}
 	}
 	if id := cv.identifierEI(field(spm, 32)); id != nil {
-		id.Type = fixedType("SHIP")
+		id.Type = cv.fixedType("SHIP")
 		sp.Identifier = append(sp.Identifier, *id)
 	}
 	key := ""

@@ -91,8 +91,8 @@ func (cv *conv) patientFrom(pid hl7.Segment) {
 		p.Identifier = append(p.Identifier, Identifier{Value: ssn, System: sysSSN, Type: &CodeableConcept{Coding: []Coding{{System: sysV20203, Code: "SS"}}}})
 	}
 	if dl := field(pid, 20); cv.comp(dl, 1) != "" {
-		id := Identifier{Value: cv.comp(dl, 1), Type: fixedType("DL")}
-		if s := systemURI(cv.sub(dl, 2, 3), cv.c.codeSystems); s != "" {
+		id := Identifier{Value: cv.comp(dl, 1), Type: cv.fixedType("DL")}
+		if s := cv.system(cv.sub(dl, 2, 3)); s != "" {
 			id.System = s
 		}
 		if end := cv.dateTime(dl.Comp(3)); end != "" {

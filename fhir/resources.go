@@ -18,6 +18,7 @@ type base struct {
 
 	ref *Reference // the reference to this resource in its Bundle, made once
 	urn string     // "urn:uuid:" and the id; ID is its suffix
+	url string     // Type/id, for requests and batch references
 }
 
 // ResourceType returns the FHIR resource type.

@@ -36,6 +36,9 @@ func parseV2Time(s string, loc *time.Location) (v2Time, bool) {
 	if i := strings.IndexByte(s, '^'); i >= 0 { // a TS sent whole: keep component 1
 		s = s[:i]
 	}
+	if s == "" {
+		return v2Time{}, false // as hl7.ParseTimeIn has it, without making its error
+	}
 	t, err := hl7.ParseTimeIn(s, loc)
 	if err != nil || t.Precision == hl7.PrecisionNone {
 		return v2Time{}, false
@@ -137,4 +140,39 @@ func (t v2Time) instant() (string, bool) {
 	}
 	var buf [48]byte
 	return string(t.appendDateTime(buf[:0], max(t.prec, precSecond))), true
+}
+
+// Kinds of FHIR time a v2 time is written as.
+const (
+	asDateTime = iota
+	asDate
+	asInstant
+)
+
+// timeMemo remembers the last few v2 times a conversion wrote, with what they gave. Messages
+// repeat their times (every OBX of a panel has the same observation time): a repeated one
+// is then neither parsed nor formatted nor allocated again.
+type timeMemo struct {
+	e    [4]timeMemoEntry
+	next int
+}
+
+type timeMemoEntry struct {
+	in   string
+	kind int
+	out  string
+}
+
+func (tm *timeMemo) get(in string, kind int) (string, bool) {
+	for i := range tm.e {
+		if e := &tm.e[i]; e.in == in && e.kind == kind && e.in != "" {
+			return e.out, true
+		}
+	}
+	return "", false
+}
+
+func (tm *timeMemo) put(in string, kind int, out string) {
+	tm.e[tm.next] = timeMemoEntry{in: in, kind: kind, out: out}
+	tm.next = (tm.next + 1) % len(tm.e)
 }

@@ -151,15 +151,15 @@ func (cv *conv) identifierCX(v hl7.Value) *Identifier {
 // typeCode returns a CodeableConcept for an identifier type code of table 0203: the guide's
 // map where it has the code, the code in v2-0203 otherwise.
 func (cv *conv) typeCode(t string, m *conceptMap) *CodeableConcept {
-	if r, ok := m.lookup(t, ""); ok {
+	if r, ok := cv.lookup(m, t, ""); ok {
 		return &CodeableConcept{Coding: []Coding{{System: r.TSystem, Code: r.Target, Display: r.Display}}}
 	}
 	return &CodeableConcept{Coding: []Coding{{System: sysV20203, Code: t}}}
 }
 
 // fixedType returns an identifier type of table 0203 with the given code.
-func fixedType(c string) *CodeableConcept {
-	return &CodeableConcept{Coding: []Coding{{System: sysV20203, Code: c}}}
+func (cv *conv) fixedType(c string) *CodeableConcept {
+	return cv.p.concept1(Coding{System: sysV20203, Code: c})
 }
 
 // identifierEI maps an EI (EI[Identifier-Extension] for the value; the namespace and
@@ -354,41 +354,85 @@ func (cv *conv) concept(v hl7.Value, m *conceptMap) *CodeableConcept {
 	if !cv.valued(v) {
 		return nil
 	}
-	c := cv.split(v)
-	cc := &CodeableConcept{Coding: make([]Coding, 0, 2)}
+	cc := cv.p.concepts.one()
+	if !cv.fillConcept(cc, v, m) {
+		return nil
+	}
+	return cc
+}
+
+// concepts maps the repetitions of field n of s as concept does, into one slice from the
+// conversion's slab; it returns nil when none gives a concept.
+func (cv *conv) concepts(s hl7.Segment, n int, m *conceptMap) []CodeableConcept {
+	k := cv.numReps(s, n)
+	if k == 0 {
+		return nil
+	}
+	// Room for the repetitions at once; an append reallocates for a field with more,
+	// which need not all be valued.
+	dst := cv.p.concepts.many(min(k, 8))
+	for _, r := range reps(s, n) {
+		dst = append(dst, CodeableConcept{})
+		if !cv.valued(r) || !cv.fillConcept(&dst[len(dst)-1], r, m) {
+			dst = dst[:len(dst)-1]
+		}
+	}
+	if len(dst) == 0 {
+		return nil
+	}
+	return dst
+}
+
+// fillConcept is concept writing into cc, a zero CodeableConcept, for a value that is
+// valued; it reports false when the value gives no concept.
+func (cv *conv) fillConcept(cc *CodeableConcept, v hl7.Value, m *conceptMap) bool {
+	c := &cv.cs
+	cv.split(c, v)
+	// Room for the codings of the triplets sent, and for their translations.
+	n := 1
+	if c.n >= 4 {
+		n++
+	}
+	if c.n >= 10 {
+		n++
+	}
+	if m != nil {
+		n *= 2
+	}
+	cc.Coding = cv.p.codings.many(n)
 	for _, t := range [...][5]int{{1, 2, 3, 7, 14}, {4, 5, 6, 8, 17}, {10, 11, 12, 13, 20}} {
 		if t[0] > c.n {
 			break
 		}
-		code := code(cv.get(&c, t[0]))
+		code := code(cv.get(c, t[0]))
 		if code == "" {
 			continue
 		}
-		sys := cv.get(&c, t[2])
+		sys := cv.get(c, t[2])
 		if m != nil {
-			if r, ok := m.lookup(code, sys); ok {
+			if r, ok := cv.lookup(m, code, sys); ok {
 				cc.addCoding(Coding{System: r.TSystem, Code: r.Target, Display: r.Display})
 			}
 		}
-		uri := systemURI(sys, cv.c.codeSystems)
+		uri := cv.system(sys)
 		if uri == "" {
-			if oid := cv.get(&c, t[4]); isOID(oid) {
+			if oid := cv.get(c, t[4]); isOID(oid) {
 				uri = "urn:oid:" + oid
 			}
 		}
-		cc.addCoding(Coding{System: uri, Code: code, Display: cv.get(&c, t[1]), Version: cv.get(&c, t[3])})
+		cc.addCoding(Coding{System: uri, Code: code, Display: cv.get(c, t[1]), Version: cv.get(c, t[3])})
 	}
-	cc.Text = cv.get(&c, 9)
+	cc.Text = cv.get(c, 9)
 	if cc.Text == "" && len(cc.Coding) == 0 {
-		cc.Text = cv.get(&c, 2)
+		cc.Text = cv.get(c, 2)
 	}
 	if len(cc.Coding) == 0 {
 		cc.Coding = nil
 		if cc.Text == "" {
-			return nil
+			return false
 		}
 	}
-	return cc
+	return true
 }
 
 func (cc *CodeableConcept) addCoding(c Coding) {
@@ -408,7 +452,7 @@ func (cv *conv) concept1(c, table string, m *conceptMap) *CodeableConcept {
 		return nil
 	}
 	cc := &CodeableConcept{}
-	if r, ok := m.lookup(c, ""); ok {
+	if r, ok := cv.lookup(m, c, ""); ok {
 		cc.addCoding(Coding{System: r.TSystem, Code: r.Target, Display: r.Display})
 	}
 	if table != "" {
@@ -427,20 +471,20 @@ func (cv *conv) coding(v hl7.Value, m *conceptMap) *Coding {
 		return nil
 	}
 	if m != nil {
-		if r, ok := m.lookup(c, cv.comp(v, 3)); ok {
+		if r, ok := cv.lookup(m, c, cv.comp(v, 3)); ok {
 			return &Coding{System: r.TSystem, Code: r.Target, Display: r.Display}
 		}
 	}
-	return &Coding{System: systemURI(cv.comp(v, 3), cv.c.codeSystems), Code: c, Display: cv.comp(v, 2), Version: cv.comp(v, 7)}
+	return &Coding{System: cv.system(cv.comp(v, 3)), Code: c, Display: cv.comp(v, 2), Version: cv.comp(v, 7)}
 }
 
 // codeOf maps a CWE to a FHIR code through m (CWE[code]): CWE.1, or CWE.4 when CWE.1 is
 // empty.
 func (cv *conv) codeOf(v hl7.Value, m *conceptMap) string {
 	if c := code(cv.comp(v, 1)); c != "" {
-		return m.code(c, cv.comp(v, 3))
+		return cv.mapCode(m, c, cv.comp(v, 3))
 	}
-	return m.code(code(cv.comp(v, 4)), cv.comp(v, 6))
+	return cv.mapCode(m, code(cv.comp(v, 4)), cv.comp(v, 6))
 }
 
 // cweString renders a CWE as a string (CWE[string]): the original text, or the text.
@@ -457,17 +501,21 @@ func (cv *conv) cweString(v hl7.Value) string {
 // unit fills the unit of q from a CWE (CWE[Quantity]). FHIR allows a unit code only with
 // its system, so a code whose system is unknown becomes the unit text.
 func (cv *conv) unit(q *Quantity, v hl7.Value) {
-	c, disp, sys := code(cv.comp(v, 1)), cv.comp(v, 2), cv.comp(v, 3)
-	if c == "" && disp == "" {
+	// One pass over the CWE for its three components. cv.cs is free: unit is not called
+	// while fillConcept uses it.
+	c := &cv.cs
+	cv.split(c, v)
+	c1, disp, sys := code(cv.get(c, 1)), cv.get(c, 2), cv.get(c, 3)
+	if c1 == "" && disp == "" {
 		return
 	}
 	q.Unit = disp
 	if q.Unit == "" {
-		q.Unit = c
+		q.Unit = c1
 	}
-	if c != "" && sys != "" {
-		if uri := systemURI(sys, cv.c.codeSystems); uri != "" {
-			q.System, q.Code = uri, c
+	if c1 != "" && sys != "" {
+		if uri := cv.system(sys); uri != "" {
+			q.System, q.Code = uri, c1
 		}
 	}
 }
@@ -483,7 +531,7 @@ func (cv *conv) unitSub(q *Quantity, v hl7.Value, i int) {
 		q.Unit = c
 	}
 	if c != "" && sys != "" {
-		if uri := systemURI(sys, cv.c.codeSystems); uri != "" {
+		if uri := cv.system(sys); uri != "" {
 			q.System, q.Code = uri, c
 		}
 	}
@@ -496,26 +544,35 @@ func (cv *conv) unitSub(q *Quantity, v hl7.Value, i int) {
 // bare fraction gets its zero (".5" is 0.5), so that the result is valid JSON and FHIR.
 func decimal(s string) (Decimal, bool) {
 	s = strings.TrimSpace(s)
-	neg := false
+	neg, plus := false, false
 	switch {
 	case strings.HasPrefix(s, "+"):
-		s = s[1:]
+		plus, s = true, s[1:]
 	case strings.HasPrefix(s, "-"):
-		neg, s = true, s[1:]
+		neg = true
 	}
-	intPart, frac, hasDot := strings.Cut(s, ".")
+	digitsOf := s
+	if neg {
+		digitsOf = s[1:]
+	}
+	intPart, frac, hasDot := strings.Cut(digitsOf, ".")
 	if intPart == "" && frac == "" || intPart != "" && !digits(intPart) || hasDot && !digits(frac) {
 		return "", false
 	}
-	intPart = strings.TrimLeft(intPart, "0")
-	if intPart == "" {
-		intPart = "0"
+	trimmed := strings.TrimLeft(intPart, "0")
+	if trimmed == "" {
+		trimmed = "0"
 	}
-	out := intPart
+	zero := trimmed == "0" && strings.Trim(frac, "0") == ""
+	if !plus && trimmed == intPart && !(neg && zero) {
+		// Already in FHIR's form, the common case: the text itself, without a copy.
+		return Decimal(s), true
+	}
+	out := trimmed
 	if hasDot {
 		out += "." + frac
 	}
-	if neg && strings.Trim(out, "0.") != "" {
+	if neg && !zero {
 		out = "-" + out
 	}
 	return Decimal(out), true

@@ -261,3 +261,60 @@ var v2Systems = func() map[string]string {
 	}
 	return m
 }()
+
+// vocabMemo remembers the last code system names and concept-map lookups of a conversion.
+// The OBX segments of a message repeat the same few systems and codes (LN, UCUM, HL70078,
+// status F, interpretation N): a repeated one costs a few string comparisons instead of
+// hashing and map probes.
+type vocabMemo struct {
+	sys     [4]struct{ name, uri string }
+	sysNext int
+	rows    [4]struct {
+		m         *conceptMap
+		code, sys string
+		row       conceptRow
+		ok        bool
+	}
+	rowNext int
+}
+
+// system is systemURI with the channel's code systems, remembered.
+func (cv *conv) system(name string) string {
+	if name == "" {
+		return ""
+	}
+	vm := &cv.vocab
+	for i := range vm.sys {
+		if vm.sys[i].name == name {
+			return vm.sys[i].uri
+		}
+	}
+	uri := systemURI(name, cv.c.codeSystems)
+	vm.sys[vm.sysNext] = struct{ name, uri string }{name, uri}
+	vm.sysNext = (vm.sysNext + 1) % len(vm.sys)
+	return uri
+}
+
+// lookup is m.lookup, remembered.
+func (cv *conv) lookup(m *conceptMap, code, system string) (conceptRow, bool) {
+	if m == nil || code == "" {
+		return conceptRow{}, false
+	}
+	vm := &cv.vocab
+	for i := range vm.rows {
+		if e := &vm.rows[i]; e.m == m && e.code == code && e.sys == system {
+			return e.row, e.ok
+		}
+	}
+	r, ok := m.lookup(code, system)
+	e := &vm.rows[vm.rowNext]
+	e.m, e.code, e.sys, e.row, e.ok = m, code, system, r, ok
+	vm.rowNext = (vm.rowNext + 1) % len(vm.rows)
+	return r, ok
+}
+
+// mapCode is m.code, remembered.
+func (cv *conv) mapCode(m *conceptMap, code, system string) string {
+	r, _ := cv.lookup(m, code, system)
+	return r.Target
+}

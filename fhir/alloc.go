@@ -1,0 +1,180 @@
+package fhir
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"math/rand/v2"
+)
+
+// Allocation in a conversion.
+//
+// Converting an ORU^R01 with 30 results makes about fifty resources and, for each, a dozen
+// small parts: codings, concepts, references, quantities, strings. Allocated one by one they
+// cost more than the mapping itself (over a thousand allocations a message, and the garbage
+// collector's work that follows them). So a conversion takes its small parts from slabs:
+// chunks of one type handed out element by element, one allocation per chunk. What a
+// conversion returns (the Bundle) owns its chunks; nothing of it is reused afterwards, so
+// the Bundle stays valid and independent of later conversions. The scratch that does not
+// outlive a conversion (the index of resources by id, the buffers for names and keys) is
+// kept in a sync.Pool on the Converter instead.
+
+// slab hands out zeroed elements of T from chunks allocated a few at a time. A chunk is
+// never written to again once an element is handed out, except through that element, so
+// the elements behave as if they had been allocated one by one; the chunk stays alive as
+// long as one of its elements does, which is the Bundle's lifetime anyway.
+type slab[T any] struct {
+	buf  []T
+	next int // capacity of the next chunk
+}
+
+// Chunk sizes grow geometrically within a conversion, so that a small message does not pay
+// for large chunks and a large one makes few allocations.
+const (
+	slabFirst = 8
+	slabMax   = 256
+)
+
+// reserve makes the first chunk hold n elements, for a slab whose need is known from the
+// message (one Observation per OBX), up to maxReserve: a message of many segments that map
+// to nothing must not make the conversion allocate for them.
+func (s *slab[T]) reserve(n int) {
+	if n > slabFirst && s.next == 0 {
+		s.next = min(n, maxReserve)
+	}
+}
+
+// maxReserve bounds what a conversion allocates ahead from the message's segment counts.
+const maxReserve = 1024
+
+func (s *slab[T]) grow(n int) {
+	if s.next == 0 {
+		s.next = slabFirst
+	}
+	size := max(s.next, n)
+	s.buf = make([]T, 0, size)
+	s.next = min(s.next*2, slabMax)
+}
+
+// one returns a pointer to a new zero T.
+func (s *slab[T]) one() *T {
+	if len(s.buf) == cap(s.buf) {
+		s.grow(1)
+	}
+	s.buf = s.buf[:len(s.buf)+1]
+	return &s.buf[len(s.buf)-1]
+}
+
+// many returns an empty slice with room for n elements. Its capacity is exactly n, so an
+// append beyond n reallocates instead of writing into the next element of the chunk.
+func (s *slab[T]) many(n int) []T {
+	if cap(s.buf)-len(s.buf) < n {
+		s.grow(n)
+	}
+	i := len(s.buf)
+	s.buf = s.buf[:i+n]
+	return s.buf[i : i : i+n]
+}
+
+// parts holds the slabs of one conversion, one per element type that conversions make many
+// of.
+type parts struct {
+	observations slab[Observation]
+	concepts     slab[CodeableConcept]
+	codings      slab[Coding]
+	references   slab[Reference]
+	quantities   slab[Quantity]
+	ranges       slab[ReferenceRange]
+}
+
+// size sizes the first chunks of the slabs from the message: most small parts come from
+// observations, so the number of OBX segments predicts them well; the rest grows
+// geometrically from there.
+func (p *parts) size(nOBX int) {
+	p.observations.reserve(nOBX)
+	p.ranges.reserve(nOBX)
+	p.quantities.reserve(nOBX + 4)
+	p.concepts.reserve(2*nOBX + 8)
+	p.codings.reserve(3*nOBX + 16)
+	p.references.reserve(3*nOBX + 16) // its own, basedOn and the report's result
+}
+
+// concept1 returns a CodeableConcept with one coding.
+func (p *parts) concept1(c Coding) *CodeableConcept {
+	cc := p.concepts.one()
+	cc.Coding = append(p.codings.many(1), c)
+	return cc
+}
+
+// ref1 returns a one-element slice holding r.
+func (p *parts) ref1(r Reference) []Reference {
+	return append(p.references.many(1), r)
+}
+
+// resourceIndex finds the resources of a conversion by id. It is an open-addressing table
+// of the ids' bytes: holding no pointers, it costs the garbage collector nothing while it
+// waits in the pool, and it needs no hashing of strings. The ids are SHA-1 based, whose
+// bytes anyone can compute for a message, so the slot is chosen with a per-process random
+// seed: a message cannot be crafted to make its ids collide.
+type resourceIndex struct {
+	slots []indexSlot // length a power of two
+	n     int
+}
+
+var indexSeed = rand.Uint64() | 1
+
+type indexSlot struct {
+	id  uuid
+	pos int32 // position in conv.ents plus one; 0 marks an empty slot
+}
+
+func (x *resourceIndex) reset() {
+	if len(x.slots) == 0 {
+		x.slots = make([]indexSlot, 128)
+	} else {
+		clear(x.slots)
+	}
+	x.n = 0
+}
+
+// home returns the first slot to look at for u: the top bits of its bytes times the seed
+// (multiplicative hashing, whose top bits depend on every bit of the key).
+func (x *resourceIndex) home(u uuid) int {
+	h := (binary.LittleEndian.Uint64(u[:8]) ^ binary.LittleEndian.Uint64(u[8:])) * indexSeed
+	return int(h >> (64 - bits.TrailingZeros(uint(len(x.slots)))))
+}
+
+// get returns the position of the resource with id u, or -1.
+func (x *resourceIndex) get(u uuid) int {
+	for i := x.home(u); ; i = (i + 1) & (len(x.slots) - 1) {
+		s := &x.slots[i]
+		if s.pos == 0 {
+			return -1
+		}
+		if s.id == u {
+			return int(s.pos - 1)
+		}
+	}
+}
+
+// put records that the resource with id u, not yet in the index, is at position pos.
+func (x *resourceIndex) put(u uuid, pos int) {
+	if 2*(x.n+1) > len(x.slots) { // keep the table at most half full
+		old := x.slots
+		x.slots = make([]indexSlot, 2*len(old))
+		for _, s := range old {
+			if s.pos != 0 {
+				x.insert(s)
+			}
+		}
+	}
+	x.insert(indexSlot{id: u, pos: int32(pos + 1)})
+	x.n++
+}
+
+func (x *resourceIndex) insert(s indexSlot) {
+	i := x.home(s.id)
+	for x.slots[i].pos != 0 {
+		i = (i + 1) & (len(x.slots) - 1)
+	}
+	x.slots[i] = s
+}
