@@ -129,6 +129,15 @@ func (l dateLayout) format(t hl7.Time) string {
 	return t.Time.Format(l.goLay)
 }
 
+// appendFormat appends what format returns to b, for callers that compare or copy the text
+// instead of keeping it.
+func (l dateLayout) appendFormat(b []byte, t hl7.Time) []byte {
+	if l.hl7 {
+		return t.AppendHL7(b)
+	}
+	return t.Time.AppendFormat(b, l.goLay)
+}
+
 // parsePrecision reads a precision name: year, month, day, hour, minute, second, millisecond.
 func parsePrecision(s string) (hl7.Precision, error) {
 	switch strings.ToLower(s) {

@@ -70,11 +70,11 @@ func (vs *valueSource) get(r *run, it *item, cur hl7.Path, seg int, d hl7.Delimi
 	switch {
 	case vs.v.Path != "":
 		v := it.msg.ValueAt(vs.path.bind(cur))
-		return string(v.Raw()), v.Present(), nil
+		return rawText(r, v), v.Present(), nil
 	case vs.prog != nil:
 		cv := ""
 		if seg >= 0 {
-			cv = text(at(it.msg, seg, cur), d)
+			cv = text(r, at(it.msg, seg, cur), d)
 		}
 		text, err := vs.prog.evalText(r.envAt(it, seg, cv))
 		if err != nil {
@@ -137,7 +137,7 @@ func (s *setStep) write(r *run, it *item) error {
 		}
 		if s.val.v.Path != "" && (!ok || raw == "") {
 			if exists(at(m, seg, p)) {
-				return m.SetRawAt(p, "")
+				return setRaw(m, seg, p, "")
 			}
 			return nil
 		}
@@ -191,7 +191,7 @@ func (s *copyStep) apply(r *run, it *item) error {
 	}
 	m := it.msg
 	if s.from.wild() {
-		return s.from.each(m, true, func(p hl7.Path, _ int) error { return m.DeleteAt(p) })
+		return s.from.each(m, true, func(p hl7.Path, seg int) error { return deleteAt(m, seg, p) })
 	}
 	// A source that is also the target (moving PID-3 to PID-3) is left as written.
 	if s.from.p == s.set.to.p {
@@ -232,7 +232,7 @@ func (s *deleteStep) compile(*compiler) error { return nil }
 func (s *deleteStep) apply(r *run, it *item) error {
 	m := it.msg
 	for _, t := range s.paths {
-		if err := t.each(m, true, func(p hl7.Path, _ int) error { return m.DeleteAt(p) }); err != nil {
+		if err := t.each(m, true, func(p hl7.Path, seg int) error { return deleteAt(m, seg, p) }); err != nil {
 			return err
 		}
 	}

@@ -60,10 +60,13 @@ type exprEnv struct {
 	value string // the text at the step's target
 }
 
-// program is one compiled expression.
+// program is one compiled expression. When it has only the shapes exprfast.go knows, it is
+// also compiled to a Go closure, which runs instead of expr's machine.
 type program struct {
-	src  string
-	prog *vm.Program
+	src      string
+	prog     *vm.Program
+	fastBool fastBool // for a condition
+	fastText fastText // for a value
 }
 
 // vmPool recycles expression machines: a vm.VM keeps its stack between runs, so a run of a
@@ -83,6 +86,9 @@ func (p *program) eval(env *exprEnv) (any, error) {
 
 // evalBool runs a condition.
 func (p *program) evalBool(env *exprEnv) (bool, error) {
+	if p.fastBool != nil {
+		return p.fastBool(env), nil
+	}
 	out, err := p.eval(env)
 	if err != nil {
 		return false, err
@@ -96,6 +102,9 @@ func (p *program) evalBool(env *exprEnv) (bool, error) {
 
 // evalText runs an expression whose result is written into a message.
 func (p *program) evalText(env *exprEnv) (string, error) {
+	if p.fastText != nil {
+		return p.fastText(env), nil
+	}
 	out, err := p.eval(env)
 	if err != nil {
 		return "", err
@@ -179,7 +188,13 @@ func (c *compiler) compile(src string, kind exprKind) (*program, error) {
 	if err != nil {
 		return nil, exprErrorOf(src, err)
 	}
-	return &program{src: src, prog: prog}, nil
+	out := &program{src: src, prog: prog}
+	if kind == exprBool {
+		out.fastBool, _ = pt.compileFastBool(prog.Node())
+	} else {
+		out.fastText, _ = pt.compileFastText(prog.Node())
+	}
+	return out, nil
 }
 
 // segRef is what a segment accessor (PID, OBX[2], OBX[i], seg) stands for while the patcher
@@ -443,7 +458,9 @@ func layoutOf(s string) (dateLayout, error) {
 	if err != nil {
 		return l, err
 	}
-	layoutCache.Store(s, l)
+	// s may be a value read from a message without copying (see text): the cache keeps a
+	// copy, so that it does not hold on to the message's bytes.
+	layoutCache.Store(strings.Clone(s), l)
 	return l, nil
 }
 
@@ -463,7 +480,7 @@ func (c *compiler) functions(pt *patcher) []expr.Option {
 		if e.msg == nil {
 			return "", nil
 		}
-		return text(e.msg.ValueAt(pt.paths[a[1].(int)].p), e.msg.Delimiters()), nil
+		return text(e.r, e.msg.ValueAt(pt.paths[a[1].(int)].p), e.msg.Delimiters()), nil
 	}
 	clock := c.clock
 	if clock == nil {
@@ -491,7 +508,7 @@ func (c *compiler) functions(pt *patcher) []expr.Option {
 			if e.msg == nil {
 				return "", nil
 			}
-			return text(valueIn(e.msg, e.seg, pt.paths[a[1].(int)].p), e.msg.Delimiters()), nil
+			return text(e.r, valueIn(e.msg, e.seg, pt.paths[a[1].(int)].p), e.msg.Delimiters()), nil
 		}, new(func(any, int) string)),
 		expr.Function("__cur", func(a ...any) (any, error) {
 			e := envOf(a[0])

@@ -83,7 +83,7 @@ type formatStep struct {
 	stepBase
 	path target
 	o    FormatOptions
-	fn   func(v hl7.Value, p hl7.Path, m *hl7.Message) (string, bool, error) // encoded result, write?
+	fn   func(c *formatCall) (string, bool, error) // encoded result, write?
 	// date
 	from, to   dateLayout
 	prec       hl7.Precision
@@ -135,6 +135,19 @@ func Format(path string, o FormatOptions) (Step, error) {
 	return s, nil
 }
 
+// formatCall is one value a format step works on. The run holds it, so that calling a step's
+// function through its pointer does not allocate one per value.
+type formatCall struct {
+	r   *run
+	m   *hl7.Message
+	seg int // position of the value's segment, or -1
+	p   hl7.Path
+	v   hl7.Value
+	// buf is scratch space that a result may be built in: it is written (and copied into the
+	// message) before the next value is formatted, so reusing it saves an allocation per value.
+	buf *[]byte
+}
+
 func (s *formatStep) Kind() string            { return "format" }
 func (s *formatStep) compile(*compiler) error { return nil }
 
@@ -155,13 +168,15 @@ func (s *formatStep) apply(r *run, it *item) error {
 		if !exists(v) || v.IsNull() {
 			return nil
 		}
-		out, write, err := s.fn(v, p, m)
+		c := &r.fc
+		*c = formatCall{r: r, m: m, seg: seg, p: p, v: v, buf: &r.buf}
+		out, write, err := s.fn(c)
 		if err != nil {
 			switch s.o.OnError {
 			case "keep":
 				return nil
 			case "empty":
-				return m.SetRawAt(p, "")
+				return setRaw(m, seg, p, "")
 			}
 			return &FormatError{Path: p.String(), Msg: err.Error()}
 		}
@@ -224,13 +239,13 @@ func (s *formatStep) initDate(f DateFormat) error {
 			return fmt.Errorf("input_zone %q: %w", f.InputZone, err)
 		}
 	}
-	s.fn = func(v hl7.Value, p hl7.Path, m *hl7.Message) (string, bool, error) {
+	s.fn = func(c *formatCall) (string, bool, error) {
 		var t hl7.Time
 		var err error
 		if s.from.hl7 {
-			t, err = v.TimeIn(s.inZn)
+			t, err = c.v.TimeIn(s.inZn)
 		} else {
-			t, err = s.from.parse(v.String(), s.inZn)
+			t, err = s.from.parse(c.v.String(), s.inZn)
 		}
 		if err != nil {
 			return "", false, err
@@ -242,7 +257,8 @@ func (s *formatStep) initDate(f DateFormat) error {
 		if s.prec != hl7.PrecisionNone {
 			t = withPrecision(t, s.prec)
 		}
-		out, err := escape(m.Delimiters(), s.to.format(t))
+		*c.buf = s.to.appendFormat((*c.buf)[:0], t)
+		out, err := escape(c.m.Delimiters(), scratchString(*c.buf))
 		return out, true, err
 	}
 	return nil
@@ -262,7 +278,8 @@ func (s *formatStep) initName(f NameFormat) error {
 	if s.path.p.Component != 0 && len(f.Order) > 0 {
 		return errors.New("order needs a path to a whole name (PID-5, PID-5[*]), not a component")
 	}
-	s.fn = func(v hl7.Value, p hl7.Path, m *hl7.Message) (string, bool, error) {
+	s.fn = func(c *formatCall) (string, bool, error) {
+		v, p, m := c.v, c.p, c.m
 		d := m.Delimiters()
 		if p.Component != 0 {
 			out, err := d.EscapeText(applyCase(f.Case, v.String()))
@@ -300,7 +317,7 @@ func (s *formatStep) initName(f NameFormat) error {
 		// Write the repetition only, so that the field's other repetitions stay.
 		q := p
 		q.Repetition = max(q.Repetition, 1)
-		return "", false, m.SetRawAt(q, out)
+		return "", false, setRaw(m, c.seg, q, out)
 	}
 	return nil
 }
@@ -327,31 +344,36 @@ func (s *formatStep) initPhone(f PhoneFormat) error {
 	if digitsOf(f.Country) != f.Country {
 		return fmt.Errorf("country %q: digits only", f.Country)
 	}
-	s.fn = func(v hl7.Value, p hl7.Path, m *hl7.Message) (string, bool, error) {
-		if !v.IsLeaf() {
+	s.fn = func(c *formatCall) (string, bool, error) {
+		if !c.v.IsLeaf() {
 			return "", false, errNotLeaf
 		}
-		digits := digitsOf(v.String())
+		// The digits, then the number written with the pattern, are built in the scratch
+		// buffer: b[:nd] holds the digits and the result follows them.
+		b := appendDigits((*c.buf)[:0], text(c.r, c.v, c.m.Delimiters()))
+		nd := len(b)
 		if f.Pattern == "" {
-			return digits, true, nil
+			*c.buf = b
+			return scratchString(b), true, nil
 		}
-		if len(digits) == want+len(f.Country) && f.Country != "" && strings.HasPrefix(digits, f.Country) {
-			digits = digits[len(f.Country):]
+		from := 0
+		if nd == want+len(f.Country) && f.Country != "" && strings.HasPrefix(scratchString(b), f.Country) {
+			from = len(f.Country)
 		}
-		if len(digits) != want {
-			return "", false, fmt.Errorf("%d digits, the pattern %q has %d", len(digits), f.Pattern, want)
+		if nd-from != want {
+			return "", false, fmt.Errorf("%d digits, the pattern %q has %d", nd-from, f.Pattern, want)
 		}
-		var b strings.Builder
-		k := 0
+		k := from
 		for _, r := range f.Pattern {
 			if r == '#' {
-				b.WriteByte(digits[k])
+				b = append(b, b[k])
 				k++
 				continue
 			}
-			b.WriteRune(r)
+			b = utf8.AppendRune(b, r)
 		}
-		out, err := escape(m.Delimiters(), b.String())
+		*c.buf = b
+		out, err := escape(c.m.Delimiters(), scratchString(b[nd:]))
 		return out, true, err
 	}
 	return nil
@@ -368,13 +390,14 @@ func (s *formatStep) initID(f IDFormat) error {
 	if whole && s.path.p.Component != 0 {
 		return errors.New("authority and type_code need a path to a whole identifier (PID-3, PID-3[*]), not a component")
 	}
-	s.fn = func(v hl7.Value, p hl7.Path, m *hl7.Message) (string, bool, error) {
+	s.fn = func(c *formatCall) (string, bool, error) {
+		v, p, m := c.v, c.p, c.m
 		d := m.Delimiters()
 		idv := v
 		if p.Component == 0 {
 			idv = v.Comp(1)
 		}
-		id := idv.String()
+		id := text(c.r, idv, d)
 		if f.Strip != "" {
 			id = strings.TrimLeft(id, f.Strip)
 		}
@@ -382,7 +405,7 @@ func (s *formatStep) initID(f IDFormat) error {
 		if err != nil {
 			return "", false, err
 		}
-		enc, err := d.EscapeText(id)
+		enc, err := escape(d, id)
 		if err != nil {
 			return "", false, err
 		}
@@ -397,11 +420,11 @@ func (s *formatStep) initID(f IDFormat) error {
 		set := func(comp int, text string) error {
 			q := base
 			q.Component = comp
-			e, err := d.EscapeText(text)
+			e, err := escape(d, text)
 			if err != nil {
 				return err
 			}
-			return m.SetRawAt(q, e)
+			return setRaw(m, c.seg, q, e)
 		}
 		if err := set(1, id); err != nil {
 			return "", false, err
@@ -428,18 +451,18 @@ func (s *formatStep) initText(f TextFormat) error {
 	if f.Max < 0 {
 		return errors.New("max cannot be negative")
 	}
-	s.fn = func(v hl7.Value, p hl7.Path, m *hl7.Message) (string, bool, error) {
-		if !v.IsLeaf() {
+	s.fn = func(c *formatCall) (string, bool, error) {
+		if !c.v.IsLeaf() {
 			return "", false, errNotLeaf
 		}
-		t := applyCase(f.Case, v.String())
+		t := applyCase(f.Case, c.v.String())
 		if f.Trim {
 			t = strings.TrimSpace(t)
 		}
 		if f.Max > 0 && utf8.RuneCountInString(t) > f.Max {
 			t = string([]rune(t)[:f.Max])
 		}
-		out, err := escape(m.Delimiters(), t)
+		out, err := escape(c.m.Delimiters(), t)
 		return out, true, err
 	}
 	return nil

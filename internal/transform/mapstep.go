@@ -108,13 +108,14 @@ func (e *MissingError) Error() string {
 func (s *mapStep) apply(r *run, it *item) error {
 	m := it.msg
 	d := m.Delimiters()
+	dt := tableFor(d)
 	entries := s.table.entries()
 	return s.from.each(m, false, func(p hl7.Path, seg int) error {
 		v := at(m, seg, p)
 		if !exists(v) {
 			return nil
 		}
-		key := text(v, d)
+		key := dt.text(r, v)
 		out, ok := entries.get(s.table, key)
 		if !ok {
 			switch s.o.OnMissing {
@@ -129,7 +130,7 @@ func (s *mapStep) apply(r *run, it *item) error {
 				return &MissingError{Table: s.table.Name(), Path: p.String(), Value: key}
 			}
 		}
-		enc, err := escape(d, out)
+		enc, err := dt.escapeText(out)
 		if err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
@@ -138,7 +139,7 @@ func (s *mapStep) apply(r *run, it *item) error {
 			if string(v.Raw()) == enc {
 				return nil
 			}
-			return m.SetRawAt(p, enc)
+			return setRaw(m, seg, p, enc)
 		}
 		if to.Segment != p.Segment || to.Occurrence != p.Occurrence {
 			seg = -1

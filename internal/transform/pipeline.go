@@ -208,11 +208,21 @@ type run struct {
 	p     *Pipeline
 	orig  []byte // the message as it came, for scripts' msg.raw()
 	items []*item
+	first item // the message Run was given: the pooled run holds it, saving an allocation
 	env   exprEnv
 	added bool
+	// buf is scratch space for results that are compared or copied into the message at once
+	// (see formatCall.buf); it stays with the pooled run so that it is allocated once.
+	buf []byte
+	// arena holds copies of values read from edited segments (see keep); it is not reused.
+	arena []byte
+	fc    formatCall
 }
 
 var runPool = sync.Pool{New: func() any { return new(run) }}
+
+// maxPooledBuf bounds the scratch buffer a pooled run keeps.
+const maxPooledBuf = 64 << 10
 
 // Run applies the filter and the steps to m, which it edits. The original bytes (m.Bytes()
 // before any step) stay available to scripts as msg.raw().
@@ -220,7 +230,11 @@ func (p *Pipeline) Run(ctx context.Context, m *hl7.Message) (Outcome, error) {
 	r := runPool.Get().(*run)
 	defer func() {
 		clear(r.items)
-		*r = run{items: r.items[:0]}
+		buf := r.buf[:0]
+		if cap(buf) > maxPooledBuf {
+			buf = nil // a huge value was formatted once: do not keep its buffer
+		}
+		*r = run{items: r.items[:0], buf: buf}
 		runPool.Put(r)
 	}()
 	r.ctx, r.p, r.orig = ctx, p, m.Bytes()
@@ -234,7 +248,8 @@ func (p *Pipeline) Run(ctx context.Context, m *hl7.Message) (Outcome, error) {
 			return Outcome{Filtered: true, Reason: "the filter was false: " + clipExpr(p.filter.src)}, nil
 		}
 	}
-	r.items = append(r.items[:0], &item{msg: m})
+	r.first = item{msg: m}
+	r.items = append(r.items[:0], &r.first)
 	for _, s := range p.steps {
 		if err := r.step(s); err != nil {
 			return Outcome{}, err

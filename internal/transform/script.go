@@ -163,10 +163,20 @@ type scriptVM struct {
 	fields   map[string]hl7.Path // field paths relative to a segment, for segment objects
 	segProto *goja.Object
 	handles  []segHandle
-	gen      int // changes when segments may have moved
+	// objs maps the segment objects of this run to their handles. Knowing a segment object by
+	// its identity saves giving each one a property to hold its handle, which cost goja two
+	// allocations per segment and a property lookup per method call.
+	objs map[*goja.Object]int32
+	strs map[string]goja.Value // table values as JavaScript strings (see tableValue)
+	gen  int                   // changes when segments may have moved
 
-	mu     sync.Mutex // guards active against the timer
-	active bool
+	// timer interrupts a run that goes over its time limit. It is made once per machine and
+	// reset for each run, instead of a timer and two closures per message.
+	timer *time.Timer
+
+	mu       sync.Mutex // guards active and deadline against the timer
+	active   bool
+	deadline time.Time
 }
 
 func (s *scriptStep) getVM() (*scriptVM, error) {
@@ -182,6 +192,7 @@ func (s *scriptStep) putVM(vm *scriptVM) {
 	vm.r, vm.it = nil, nil
 	clear(vm.handles)
 	vm.handles = vm.handles[:0]
+	clear(vm.objs)
 	select {
 	case s.pool <- vm:
 	default:
@@ -191,9 +202,14 @@ func (s *scriptStep) putVM(vm *scriptVM) {
 func (s *scriptStep) newVM() (*scriptVM, error) {
 	rt := goja.New()
 	rt.SetMaxCallStackSize(512)
-	vm := &scriptVM{s: s, rt: rt, paths: map[string]hl7.Path{}, fields: map[string]hl7.Path{}}
+	vm := &scriptVM{s: s, rt: rt, paths: map[string]hl7.Path{}, fields: map[string]hl7.Path{}, objs: map[*goja.Object]int32{}, strs: map[string]goja.Value{}}
 	vm.segProto = vm.segmentProto()
+	vm.timer = time.AfterFunc(time.Hour, vm.timeUp)
+	vm.timer.Stop()
 	if err := vm.guardBuiltins(); err != nil {
+		return nil, err
+	}
+	if err := vm.replaceParseFloat(); err != nil {
 		return nil, err
 	}
 	v, err := rt.RunProgram(s.prog)
@@ -217,26 +233,27 @@ func (s *scriptStep) apply(r *run, it *item) error {
 	vm.r, vm.it, vm.budget = r, it, s.o.MaxMemory
 	vm.mu.Lock()
 	vm.active = true
+	vm.deadline = time.Now().Add(s.o.Timeout)
 	vm.mu.Unlock()
-	interrupt := func(reason error) func() {
-		return func() {
+	vm.timer.Reset(s.o.Timeout)
+	var stopCtx func() bool
+	if r.ctx.Done() != nil {
+		// The reason is the context's error when the run starts, as it has always been: nil
+		// for a live context, so that a run cancelled midway is reported as ErrScriptTimeout.
+		reason := r.ctx.Err()
+		stopCtx = contextAfterFunc(r, func() {
 			vm.mu.Lock()
 			if vm.active {
 				vm.rt.Interrupt(reason)
 			}
 			vm.mu.Unlock()
-		}
-	}
-	timer := time.AfterFunc(s.o.Timeout, interrupt(ErrScriptTimeout))
-	var stopCtx func() bool
-	if r.ctx.Done() != nil {
-		stopCtx = contextAfterFunc(r, interrupt(r.ctx.Err()))
+		})
 	}
 	_, err = vm.call(goja.Undefined(), vm.args[:]...)
 	vm.mu.Lock()
 	vm.active = false
 	vm.mu.Unlock()
-	timer.Stop()
+	vm.timer.Stop()
 	if stopCtx != nil {
 		stopCtx()
 	}
@@ -246,6 +263,18 @@ func (s *scriptStep) apply(r *run, it *item) error {
 		return s.runError(err)
 	}
 	return nil
+}
+
+// timeUp interrupts the run when its time is up. The timer is reused from run to run, and Stop
+// does not wait for a call that has already started: a call that comes late, from an earlier
+// run whose time ran out as it ended, finds the machine idle or running a later run whose
+// deadline is still ahead, and does nothing.
+func (vm *scriptVM) timeUp() {
+	vm.mu.Lock()
+	if vm.active && !time.Now().Before(vm.deadline) {
+		vm.rt.Interrupt(ErrScriptTimeout)
+	}
+	vm.mu.Unlock()
 }
 
 // runError turns a goja error into a *ScriptError at the script's own line and column.
@@ -342,7 +371,8 @@ func (vm *scriptVM) msgAPI() goja.Value {
 	o := rt.NewObject()
 	set := func(name string, f func(call goja.FunctionCall) goja.Value) { _ = o.Set(name, vm.fn(f)) }
 	set("get", func(c goja.FunctionCall) goja.Value {
-		return vm.str(vm.msg().ValueAt(vm.path(vm.arg(c, 0, "path"))).String())
+		m := vm.msg()
+		return vm.str(text(vm.r, m.ValueAt(vm.path(vm.arg(c, 0, "path"))), m.Delimiters()))
 	})
 	set("exists", func(c goja.FunctionCall) goja.Value {
 		return rt.ToValue(exists(vm.msg().ValueAt(vm.path(vm.arg(c, 0, "path")))))
@@ -354,7 +384,7 @@ func (vm *scriptVM) msgAPI() goja.Value {
 		if p.Field == 0 {
 			vm.throw("set %s: a whole segment is set with setRaw", p)
 		}
-		if err := vm.msg().SetAt(p, text); err != nil {
+		if err := setText(vm.msg(), -1, p, text); err != nil {
 			vm.throw("%v", err)
 		}
 		return goja.Undefined()
@@ -398,9 +428,10 @@ func (vm *scriptVM) msgAPI() goja.Value {
 		if !isSegmentName(name) {
 			vm.throw("%q is not a segment name", name)
 		}
-		var out []any
+		m := vm.msg()
+		out := make([]any, 0, m.Count(name))
 		occ := 0
-		for pos, seg := range vm.msg().Segments() {
+		for pos, seg := range m.Segments() {
 			if seg.Name() == name {
 				occ++
 				out = append(out, vm.segmentObject(name, occ, pos))
@@ -485,19 +516,20 @@ type segHandle struct {
 }
 
 // segmentObject is what msg.segments returns. Its methods and its name and index come from
-// one prototype per machine, so that a segment costs one small object; "_h" indexes the run's
-// handles.
+// one prototype per machine, so that a segment costs one small object; vm.objs knows which
+// handle of the run it stands for.
 func (vm *scriptVM) segmentObject(name string, occ, pos int) goja.Value {
 	vm.handles = append(vm.handles, segHandle{name: name, occ: occ, pos: pos, gen: vm.gen})
 	o := vm.rt.CreateObject(vm.segProto)
-	_ = o.Set("_h", len(vm.handles)-1)
+	vm.objs[o] = int32(len(vm.handles) - 1)
 	return o
 }
 
-// handle returns the segment a method was called on, and its current position.
+// handle returns the segment a method was called on, and its current position (-1 when the
+// segment is no longer in the message).
 func (vm *scriptVM) handle(c goja.FunctionCall) (*segHandle, int) {
-	i := int(c.This.ToObject(vm.rt).Get("_h").ToInteger())
-	if i < 0 || i >= len(vm.handles) {
+	i, ok := vm.objs[c.This.ToObject(vm.rt)]
+	if !ok {
 		vm.throw("not a segment of this message")
 	}
 	h := &vm.handles[i]
@@ -549,30 +581,44 @@ func (vm *scriptVM) segmentProto() *goja.Object {
 		h, _ := vm.handle(c)
 		return rt.ToValue(h.occ)
 	}), nil, goja.FLAG_FALSE, goja.FLAG_TRUE)
+	// get, set and setRaw read and write the segment at its known position (Segment.Value,
+	// SetRaw) instead of finding "OBX[k]" from the start of the message at each call, which
+	// made a loop over the OBX quadratic. A segment no longer in the message (position -1)
+	// reads empty and is written by name and occurrence, which creates it, as before; that
+	// may add a segment, so cached positions are then looked up again.
 	_ = proto.Set("get", func(c goja.FunctionCall) goja.Value {
 		p, pos := fieldPath(c)
 		if pos < 0 {
 			return vm.str("")
 		}
-		return vm.str(valueIn(vm.msg(), pos, p).String())
+		m := vm.msg()
+		return vm.str(text(vm.r, at(m, pos, p), m.Delimiters()))
 	})
 	_ = proto.Set("set", func(c goja.FunctionCall) goja.Value {
-		p, _ := fieldPath(c)
-		if err := vm.msg().SetAt(p, vm.arg(c, 1, "value")); err != nil {
+		p, pos := fieldPath(c)
+		text := vm.arg(c, 1, "value")
+		if pos < 0 {
+			defer vm.edited(vm.msg().NumSegments())
+		}
+		if err := setText(vm.msg(), pos, p, text); err != nil {
 			vm.throw("%v", err)
 		}
 		return goja.Undefined()
 	})
 	_ = proto.Set("setRaw", func(c goja.FunctionCall) goja.Value {
-		p, _ := fieldPath(c)
-		if err := vm.msg().SetRawAt(p, vm.arg(c, 1, "value")); err != nil {
+		p, pos := fieldPath(c)
+		raw := vm.arg(c, 1, "value")
+		if pos < 0 {
+			defer vm.edited(vm.msg().NumSegments())
+		}
+		if err := setRaw(vm.msg(), pos, p, raw); err != nil {
 			vm.throw("%v", err)
 		}
 		return goja.Undefined()
 	})
 	_ = proto.Set("delete", func(c goja.FunctionCall) goja.Value {
-		p, _ := fieldPath(c)
-		if err := vm.msg().DeleteAt(p); err != nil {
+		p, pos := fieldPath(c)
+		if err := deleteAt(vm.msg(), pos, p); err != nil {
 			vm.throw("%v", err)
 		}
 		return goja.Undefined()
@@ -605,7 +651,7 @@ func (vm *scriptVM) tablesAPI() goja.Value {
 			}
 			return goja.Undefined()
 		}
-		return vm.str(v)
+		return vm.tableValue(v)
 	})
 	return o
 }
