@@ -22,7 +22,8 @@ import (
 type Options struct {
 	Store store.Store
 	// NodeID names this node in leases; stable across restarts so that a node can take back
-	// its own leases after a crash. Default: the host name.
+	// its own leases after a crash (each destination worker's lease owner is
+	// NodeID/channel/destination). Default: the host name.
 	NodeID     string
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer // nil: metrics are kept but not exported
@@ -62,12 +63,6 @@ func New(opts Options) (*Engine, error) {
 	e := &Engine{
 		store: opts.Store, nodeID: opts.NodeID, log: opts.Logger, metrics: NewMetrics(opts.Registerer),
 		channels: map[string]*channel{}, ctx: ctx, cancel: cancel,
-	}
-	if n, err := e.store.ReleaseOwner(ctx, e.nodeID); err != nil {
-		cancel()
-		return nil, fmt.Errorf("engine: release this node's leases: %w", err)
-	} else if n > 0 {
-		e.log.Info("took back leases left by a previous run of this node", "entries", n)
 	}
 	e.statsWG.Add(1)
 	go e.statsLoop(ctx)

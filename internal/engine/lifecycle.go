@@ -14,6 +14,18 @@ func (c *channel) start(ctx context.Context) error {
 		return nil
 	}
 	c.state, c.errText = StateStarting, ""
+	// Leases this node's workers held when it last stopped (a crash, kill -9) are taken back
+	// at once rather than left to expire: nothing else can hold them.
+	for _, d := range c.dests {
+		n, err := c.e.store.ReleaseOwner(ctx, d.owner)
+		if err != nil {
+			c.state, c.errText = StateFailed, err.Error()
+			return fmt.Errorf("channel %s: take back leases of %s: %w", c.cfg.Name, d.cfg.Name, err)
+		}
+		if n > 0 {
+			d.log.Info("took back leases left by a previous run of this node", "entries", n)
+		}
+	}
 	wctx, cancel := context.WithCancel(c.e.ctx)
 	c.cancel = cancel
 	for _, d := range c.dests {

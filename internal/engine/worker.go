@@ -135,10 +135,29 @@ func (d *destination) round(ctx context.Context) (time.Time, error) {
 			failed = outcomes[i].Kind == store.OutcomeRetry || outcomes[i].Kind == store.OutcomeFailed && !outcomes[i].MoveOn
 		}
 	}
-	if err := d.record(sctx, res.Entries, outcomes); err != nil {
-		return time.Time{}, err
-	}
+	d.recordUntilStored(ctx, sctx, res.Entries, outcomes)
 	return time.Time{}, nil
+}
+
+// recordUntilStored records outcomes, retrying with backoff while the store refuses (a full
+// disk): the worker still holds the leases, and dropping the outcomes would send delivered
+// messages again and stall the queue until the leases expired. It gives up only when the
+// engine stops; the leases then expire and the entries are delivered again (at least once).
+func (d *destination) recordUntilStored(ctx, sctx context.Context, entries []*store.Entry, outcomes []store.Outcome) {
+	wait := storeBackoff
+	for {
+		err := d.record(sctx, entries, outcomes)
+		if err == nil {
+			return
+		}
+		d.log.Error("cannot record delivery outcomes; retrying", "entries", len(outcomes), "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 10*time.Second)
+	}
 }
 
 // record stores outcomes, then tells after-delivery senders and metrics.
@@ -345,7 +364,8 @@ func (d *destination) flush(ctx context.Context, b connector.Batcher, group stri
 		outcomes[i] = store.Outcome{EntryID: e.ID, Token: e.Token, Kind: store.OutcomeSent, Started: started, Finished: finished, ResponseCode: "BATCH " + group}
 	}
 	d.ch.e.metrics.Sent.WithLabelValues(d.ch.cfg.Name, d.cfg.Name).Add(float64(len(entries)))
-	return d.record(ctx, entries, outcomes)
+	d.recordUntilStored(ctx, context.WithoutCancel(ctx), entries, outcomes)
+	return nil
 }
 
 func sleep(ctx context.Context, d time.Duration) {

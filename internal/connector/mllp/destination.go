@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/courier-hl7/courier/hl7"
 	"github.com/courier-hl7/courier/internal/config"
@@ -68,6 +69,10 @@ func NewDestination(n *config.Node, deps connector.Deps) (connector.Destination,
 		CommitAcks:   n.Bool(fieldCommitAcks),
 		MaxFrameSize: int(n.Size(fieldMaxSize)),
 		Logger:       deps.Logger,
+		// The destination's retry policy paces attempts; the client's own reconnect backoff
+		// only spaces dials within one attempt, so it stays short: a long client backoff would
+		// make attempts end without dialling, and recovery wait for it instead of retry.max.
+		Backoff: mllppkg.Backoff{Min: 50 * time.Millisecond, Max: 500 * time.Millisecond, Multiplier: 2, Jitter: 0.2},
 	}
 	if err := c.Validate(); err != nil {
 		return nil, n.Errorf(fieldHost, "%v", err)
