@@ -338,3 +338,29 @@ func TestSegmentSetAndValue(t *testing.T) {
 		t.Errorf("MSH-2: %v", err)
 	}
 }
+
+func TestSetRawValue(t *testing.T) {
+	m := mustParse(t, sampleADT)
+	for obx := range m.All("OBX") {
+		v := obx.Value(MustParsePath("OBX-3.1"))
+		ok, err := obx.SetRawValue(v, "LN-"+v.String())
+		if !ok || err != nil {
+			t.Fatalf("SetRawValue: %v %v", ok, err)
+		}
+	}
+	if m.Get("OBX[1]-3.1") != "LN-8867-4" || m.Get("OBX[2]-3.1") != "LN-8480-6" || m.Get("OBX[2]-3.2") != "Systolic blood pressure" {
+		t.Errorf("after SetRawValue: %q %q", m.Get("OBX[1]-3.1"), m.Get("OBX[2]-3.1"))
+	}
+	pid, _ := m.First("PID")
+	obx, _ := m.First("OBX")
+	// A value of another segment is refused, and nothing changes.
+	if ok, _ := obx.SetRawValue(pid.Field(5), "X"); ok || m.Get("OBX-3.1") != "LN-8867-4" {
+		t.Error("a value of another segment was accepted")
+	}
+	if _, err := obx.SetRawValue(obx.Field(5), "a\rb"); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("line end: %v", err)
+	}
+	if y, err := Parse(m.Bytes()); err != nil || y.Get("OBX[2]-3.1") != "LN-8480-6" {
+		t.Errorf("reparse: %v", err)
+	}
+}

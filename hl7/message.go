@@ -25,14 +25,18 @@ type Message struct {
 	// own marks the segment buffers this message alone holds (segment.own == own): edits
 	// change those in place. Parsed bytes are owned by no one and are never written to.
 	own *owner
+	// arena and sepArena hold the copies of segments edited in place (see arenaBytes).
+	arena    []byte
+	sepArena []int32
 }
 
 // owner is an identity for buffers a message may edit in place. It has a size so that two
 // owners never share an address.
 type owner struct{ _ byte }
 
-// segment is one segment's bytes and the offsets of its field separators. The bytes are never
-// written to in place: an edit builds a new slice, so a Message can share them with its clones.
+// segment is one segment's bytes and the offsets of its field separators. Parsed bytes are
+// never written to: the first edit of a segment copies it, and later edits change that copy in
+// place (see splice). So a Message shares parsed bytes with its clones, never copies it edits.
 type segment struct {
 	b     []byte  // the segment without its terminator
 	trail []byte  // its terminator and any blank lines after it, verbatim
@@ -342,7 +346,8 @@ func (s *segment) name() []byte {
 	return s.b
 }
 
-// nameString returns the name without copying: segment bytes are never modified in place.
+// nameString returns the name without copying: edits splice within fields and never write
+// the name's bytes.
 func (s *segment) nameString() string {
 	n := s.name()
 	if len(n) == 0 {
@@ -471,7 +476,7 @@ func (m *Message) WriteTo(w io.Writer) (int64, error) {
 // bytes are shared until one of the two messages edits them.
 func (m *Message) Clone() *Message {
 	c := *m
-	c.own = nil
+	c.own, c.arena, c.sepArena = nil, nil, nil
 	c.segs = append([]segment(nil), m.segs...)
 	// Segments m edits in place get copies of their own; parsed bytes are shared, never
 	// written to. Clone only reads m.

@@ -39,7 +39,9 @@ func (v Value) IsEmpty() bool { return v.ok && len(v.b) == 0 }
 func (v Value) IsNull() bool { return v.ok && len(v.b) == 2 && v.b[0] == '"' && v.b[1] == '"' }
 
 // Raw returns the value's bytes as they are in the message, escape sequences and delimiters
-// included. Do not modify them.
+// included. Do not modify them. They are valid until the segment they lie in is edited: an edit
+// may change an edited segment's bytes in place. (Values of parsed, unedited segments stay
+// valid for the life of the message.) String returns a copy.
 func (v Value) Raw() []byte { return v.b }
 
 // Offset returns the byte offset of the value in the message's text, or -1 when the value is
