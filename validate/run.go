@@ -1,0 +1,447 @@
+package validate
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/courier-hl7/courier/hl7"
+	"github.com/courier-hl7/courier/hl7/dict"
+)
+
+// scratch is the memory one validation needs, kept in a pool so that validating a valid
+// message allocates nothing.
+type scratch struct {
+	mt  matcher
+	cls [256]uint8 // the class of each byte for the message's delimiters
+	// The field, repetition and component separators, each repeated in the eight bytes of a
+	// word, for index3.
+	fieldMask, repMask, compMask uint64
+	// seps holds, for the field being checked, the offsets of its repetition and component
+	// separators.
+	seps []int32
+}
+
+func (s *scratch) reset() {
+	clear(s.mt.stack[:cap(s.mt.stack)])
+	s.mt.stack = s.mt.stack[:0]
+	s.mt.root = nil
+}
+
+// run is one validation of one message.
+type run struct {
+	v    *Validator
+	m    *hl7.Message
+	sc   *scratch
+	res  Result
+	vs   *vspec
+	d    hl7.Delimiters
+	prof *compiledProfile
+	root *snode // the structure, nil when there is none
+
+	// The segment and field being checked.
+	si       int
+	seg      hl7.Segment
+	segName  string
+	spec     *segSpec
+	fieldPos int // where the field being checked starts in the segment's bytes
+	// Whether the segment holds the escape character, and the sub-component separator.
+	segHasEsc, segHasSub bool
+
+	// The last value type OBX-2 named, and OBX-5 as that type.
+	lastVTName string
+	lastVTOf   *elemSpec
+	lastVT     *elemSpec
+}
+
+func (r *run) validate() {
+	m := r.m
+	if m.NumSegments() == 0 {
+		return
+	}
+	r.d = m.Delimiters()
+	r.sc.setClasses(r.d)
+	if len(r.v.profiles) > 0 {
+		r.prof = r.v.pickProfile(m)
+		if r.prof == nil {
+			r.addMessage(Error, unsupportedCode(m), RuleProfile, "", fmt.Sprintf("no conformance profile applies to %s: the profiles given are for %s", messageName(m), r.v.profileNames()))
+		}
+	}
+	r.chooseVersion()
+	r.chooseStructure()
+	mt := &r.sc.mt
+	if r.root != nil {
+		mt.reset(r.root)
+	}
+	for i := 0; i < m.NumSegments(); i++ {
+		r.si, r.seg = i, m.Segment(i)
+		r.segName = r.seg.Name()
+		var node *snode
+		tolerated := false
+		if r.root != nil {
+			node, tolerated = r.place(mt)
+		}
+		if tolerated {
+			continue
+		}
+		r.spec = nil
+		if node != nil && node.seg != nil {
+			r.spec = node.seg
+		} else if node != nil && node.kind == nSeg && !node.any {
+			r.spec = r.vs.nodeSegment(node)
+		} else if r.prof != nil && node == nil {
+			r.spec = r.prof.segByName[r.segName]
+		}
+		if r.spec == nil {
+			r.spec = r.vs.segment(r.segName)
+		}
+		if node != nil && node.x {
+			r.addSegment(Error, hl7.ErrCodeSegmentSequence, RuleProfile, node.src, fmt.Sprintf("segment %d (%s) must not be sent: profile %s marks it not supported (X)", i+1, r.segName, r.prof.p.Name))
+			continue
+		}
+		if r.spec == nil {
+			if r.root == nil && !r.zTolerated() {
+				r.addSegment(Warning, hl7.ErrCodeSegmentSequence, RuleStructure, "", fmt.Sprintf("segment %d (%s) is not a segment of %s: its fields are not checked", i+1, r.segName, r.vs.name))
+			}
+			continue
+		}
+		r.checkSegment()
+	}
+	if r.root != nil {
+		for _, ms := range mt.remaining() {
+			r.addMissing(ms, m.NumSegments())
+		}
+	}
+	r.applyRules()
+}
+
+func (r *run) zTolerated() bool {
+	return !r.v.opts.RejectZSegments && strings.HasPrefix(r.segName, "Z")
+}
+
+// chooseVersion picks the definitions: Options.Version, the profile's version, or MSH-12.
+func (r *run) chooseVersion() {
+	want := r.v.opts.Version
+	from := "Options.Version"
+	if want == "" && r.prof != nil {
+		want, from = r.prof.version, "profile "+r.prof.p.Name
+	}
+	msh12 := headerText(r.m, 12, 1)
+	if want == "" {
+		want, from = msh12, "MSH-12"
+	}
+	d, fell := dict.Lookup(want)
+	r.vs = r.v.spec(d)
+	r.res.Version, r.res.FellBack = d.Name, fell
+	if fell {
+		what := fmt.Sprintf("%s is %s, which Courier has no definitions for", from, want)
+		if want == "" {
+			what = from + " is empty"
+		}
+		r.addMessage(Info, hl7.ErrCodeUnsupportedVersion, RuleVersion, "", fmt.Sprintf("%s; the message was validated against %s, the closest version that has them", what, d.Name))
+	}
+	if r.prof != nil && r.v.opts.Version == "" && msh12 != "" && msh12 != r.prof.version {
+		r.addMessage(Warning, hl7.ErrCodeUnsupportedVersion, RuleProfile, r.prof.p.src, fmt.Sprintf("MSH-12 is %s but profile %s is for %s; the message was validated as %s", msh12, r.prof.p.Name, r.prof.version, d.Name))
+	}
+}
+
+// chooseStructure picks the structure: the profile's, or the version's for MSH-9.
+func (r *run) chooseStructure() {
+	if r.prof != nil {
+		r.root = r.prof.root
+		r.res.Structure, r.res.Profile = r.prof.root.name, r.prof.p.Name
+		return
+	}
+	typ, trig := headerText(r.m, 9, 1), headerText(r.m, 9, 2)
+	named := strings.ToUpper(headerText(r.m, 9, 3))
+	d := r.vs.d
+	st, ok := d.StructureFor(typ, trig)
+	var chosen *dict.Structure
+	// MSH-9.3 is the structure the sender claims. When it only repeats type_trigger, the
+	// event's structure is meant (ADT^A04^ADT_A04 is an ADT_A01 message: the source's own
+	// per-event definitions drift from the structures, see docs/dict.md).
+	if named != "" && (named != strings.ToUpper(typ+"_"+trig) || !ok) {
+		if s := d.Structure(named); s != nil {
+			chosen = s
+		} else if ok {
+			r.addMessage(Warning, hl7.ErrCodeTableValue, RuleStructure, "", fmt.Sprintf("MSH-9.3 names message structure %s, which %s does not define; the segments were matched against %s, the structure of %s", named, d.Name, st.Name, messageName(r.m)))
+		}
+	}
+	if chosen == nil && ok {
+		chosen = st
+	}
+	if chosen == nil {
+		r.addMessage(Warning, unsupportedCode(r.m), RuleStructure, "", fmt.Sprintf("%s has no message structure for %s: the segments' order was not checked, only their fields", d.Name, messageName(r.m)))
+		return
+	}
+	r.res.Structure = chosen.Name
+	r.root = r.vs.structure(chosen)
+}
+
+// headerText returns component comp of MSH field n as text, without copying when it holds no
+// escape sequence (the common case: MSH-9 and MSH-12 are codes). Like every string made from a
+// message's bytes here, it must not outlive the validation.
+func headerText(m *hl7.Message, n, comp int) string {
+	v := m.Segment(0).Field(n).Rep(1).Comp(comp)
+	b := firstPart(v.Raw(), m.Delimiters().SubComponent)
+	if e := m.Delimiters().Escape; e != 0 && indexByte(b, e) >= 0 {
+		return v.String()
+	}
+	return str(b)
+}
+
+// structure returns the compiled tree of s, compiling it on first use.
+func (vs *vspec) structure(s *dict.Structure) *snode {
+	if n, ok := vs.structs.Load(s.Name); ok {
+		return n.(*snode)
+	}
+	n, _ := vs.structs.LoadOrStore(s.Name, compileStructure(s))
+	return n.(*snode)
+}
+
+func messageName(m *hl7.Message) string {
+	t := m.Type()
+	if t == "" {
+		t = "(no message type)"
+	}
+	if tr := m.Trigger(); tr != "" {
+		t += "^" + tr
+	}
+	return t
+}
+
+// unsupportedCode returns 200 (unsupported message type) when MSH-9.1 is not in table 0076,
+// 201 (unsupported event) otherwise.
+func unsupportedCode(m *hl7.Message) string {
+	d, _ := dict.Lookup("")
+	if _, ok := d.Table("0076").Description(m.Type()); ok {
+		return hl7.ErrCodeUnsupportedEvent
+	}
+	return hl7.ErrCodeUnsupportedMessage
+}
+
+// place matches the current segment in the structure and reports what does not fit. It
+// returns the element matched (nil when the segment has no place), and whether the segment is
+// a tolerated Z-segment to pass over.
+func (r *run) place(mt *matcher) (*snode, bool) {
+	name := r.segName
+	if n := mt.strict(name); n != nil {
+		return n, false
+	}
+	inStructure := r.root.allHas(name)
+	if !inStructure && r.zTolerated() {
+		return nil, true
+	}
+	if c, ok := mt.relaxed(name); ok && r.preferMissing(mt, c) {
+		for _, ms := range c.miss {
+			r.addMissing(ms, r.si)
+		}
+		mt.commit(c)
+		return c.matched, false
+	}
+	r.addUnexpected(mt, inStructure)
+	return nil, false
+}
+
+// preferMissing decides between two readings of a segment that fits only by leaving out
+// required elements: that they are missing (c), or that the segment itself is misplaced. It
+// looks one segment ahead and takes the reading that costs fewer issues over the two: the
+// elements left out now, or 1 for the misplaced segment, plus what the next segment costs from
+// where each reading leaves the matcher. A tie reads elements missing.
+func (r *run) preferMissing(mt *matcher, c candidate) bool {
+	next := ""
+	for i := r.si + 1; i < r.m.NumSegments(); i++ {
+		n := r.m.Segment(i).Name()
+		if !r.root.allHas(n) && !r.v.opts.RejectZSegments && strings.HasPrefix(n, "Z") {
+			continue
+		}
+		next = n
+		break
+	}
+	withMissing := mt.fork()
+	withMissing.commit(c)
+	asMisplaced := mt.fork()
+	return c.cost+withMissing.cost(next) <= 1+asMisplaced.cost(next)
+}
+
+// addUnexpected reports a segment that has no place in the structure from where the matcher is.
+func (r *run) addUnexpected(mt *matcher, inStructure bool) {
+	name := r.segName
+	cur := mt.current()
+	after := "at the start of the message"
+	if cur != nil {
+		after = "after " + cur.label()
+		if cur.kind == nGroup {
+			after = "here"
+		}
+	}
+	names, canEnd := mt.expected()
+	allowed := listNames(names, 10)
+	switch {
+	case len(names) == 0 && canEnd:
+		allowed = "no more segments"
+	case canEnd:
+		allowed += ", or the end of the message"
+	case len(names) == 0:
+		allowed = "nothing that could follow"
+	}
+	st := r.root.name
+	var msg, rule string
+	switch {
+	case !inStructure && r.vs.d.Segment(name) == nil && !strings.HasPrefix(name, "Z"):
+		msg = fmt.Sprintf("segment %d (%s) is not a segment of %s, nor of %s; %s the structure allows %s", r.si+1, name, r.vs.name, st, after, allowed)
+		rule = RuleStructure
+	case !inStructure:
+		msg = fmt.Sprintf("segment %d (%s) is not part of %s; %s the structure allows %s", r.si+1, name, st, after, allowed)
+		rule = RuleStructure
+	case exhaustedGroup(mt, name) != nil:
+		g := exhaustedGroup(mt, name)
+		msg = fmt.Sprintf("segment %d (%s) would begin group %s again, which may occur only %s %s", r.si+1, name, g.name, times(g.max), g.context())
+		rule = RuleCardinality
+	case cur != nil && cur.kind != nGroup && cur.accepts(name) && !cur.canRepeat(mt.stack[len(mt.stack)-1].k):
+		msg = fmt.Sprintf("segment %d (%s) repeats %s, which may occur only %s %s", r.si+1, name, name, times(cur.max), cur.context())
+		rule = RuleCardinality
+	default:
+		msg = fmt.Sprintf("segment %d (%s) is out of order: %s, %s allows %s", r.si+1, name, after, st, allowed)
+		if p := r.root.firstPosition(name); p != nil {
+			msg += "; " + name + " belongs " + placeOf(p)
+		}
+		rule = RuleStructure
+	}
+	r.addSegment(Error, hl7.ErrCodeSegmentSequence, rule, "", msg)
+}
+
+// exhaustedGroup returns the innermost open group that name could begin again but that has
+// occurred as often as it may, or nil.
+func exhaustedGroup(mt *matcher, name string) *snode {
+	for d := len(mt.stack) - 1; d >= 1; d-- {
+		g, parent := mt.stack[d].g, mt.stack[d-1]
+		if g.firstHas(name) && !g.canRepeat(parent.k) {
+			return g
+		}
+	}
+	return nil
+}
+
+func times(n int) string {
+	if n == 1 {
+		return "once"
+	}
+	return fmt.Sprintf("%d times", n)
+}
+
+// placeOf says where an element sits: "after EVN", "in group OBSERVATION, after OBR".
+func placeOf(n *snode) string {
+	p := n.parent
+	prev := ""
+	for i, c := range p.children {
+		if c == n && i > 0 {
+			prev = p.children[i-1].label()
+		}
+	}
+	switch {
+	case p.parent == nil && prev != "":
+		return "after " + prev
+	case p.parent == nil:
+		return "at the start of the message"
+	case prev != "":
+		return "in group " + p.name + ", after " + prev
+	}
+	return "at the start of group " + p.name
+}
+
+// addMissing reports a required element left out before segment at (or at the end).
+func (r *run) addMissing(ms missed, at int) {
+	where := "at the end of the message"
+	if at < r.m.NumSegments() {
+		where = fmt.Sprintf("before segment %d (%s)", at+1, r.m.Segment(at).Name())
+	}
+	msg := describeMissing(ms, r.root.name) + ", " + where
+	rule := RuleStructure
+	if ms.k > 0 {
+		rule = RuleCardinality
+	}
+	n := ms.n
+	name := anchor(n)
+	off := -1
+	if at < r.m.NumSegments() {
+		off = segmentOffset(r.m, at)
+	} else {
+		off = len(r.m.Text())
+	}
+	r.res.Issues = append(r.res.Issues, Issue{Severity: Error, Code: hl7.ErrCodeSegmentSequence, Path: hl7.Path{Segment: name}, Segment: at, Offset: off, Message: msg, Rule: rule, Source: n.src})
+}
+
+// anchor returns the segment name that stands for an element in a location: the segment
+// itself, or the first required segment of a group (OBR for ORDER_OBSERVATION).
+func anchor(n *snode) string {
+	switch n.kind {
+	case nSeg, nChoice:
+		if len(n.names) > 0 {
+			return n.names[0]
+		}
+		return ""
+	}
+	for _, c := range n.children {
+		if !c.skippable(0) {
+			return anchor(c)
+		}
+	}
+	if len(n.first) > 0 {
+		return n.first[0]
+	}
+	return ""
+}
+
+// segmentOffset returns the byte offset of segment i in the message's text, or -1.
+func segmentOffset(m *hl7.Message, i int) int {
+	s := m.Segment(i)
+	raw := s.Raw()
+	if f := s.Field(1); f.Present() {
+		if off := f.Offset(); off >= 0 {
+			if s.Name() == "MSH" || s.Name() == "FHS" || s.Name() == "BHS" {
+				return off - 3
+			}
+			return off - len(s.Name()) - 1
+		}
+		return -1
+	}
+	// A segment with no field separator: find its bytes in the text.
+	text := m.Text()
+	if len(raw) == 0 || m.Modified() {
+		return -1
+	}
+	off := cap(text) - cap(raw)
+	if off >= 0 && off < len(text) && &text[off] == &raw[0] {
+		return off
+	}
+	return -1
+}
+
+// addMessage adds an issue about the message as a whole.
+func (r *run) addMessage(sev Severity, code, rule, src, msg string) {
+	r.res.Issues = append(r.res.Issues, Issue{Severity: sev, Code: code, Segment: -1, Offset: -1, Message: msg, Rule: rule, Source: src})
+}
+
+// addSegment adds an issue about the current segment as a whole.
+func (r *run) addSegment(sev Severity, code, rule, src, msg string) {
+	p := hl7.Path{Segment: strings.Clone(r.segName), Occurrence: r.occurrence()}
+	r.res.Issues = append(r.res.Issues, Issue{Severity: sev, Code: code, Path: p, Segment: r.si, Offset: segmentOffset(r.m, r.si), Message: msg, Rule: rule, Source: src})
+}
+
+// occurrence returns which segment of its name the current one is (from 1), or 0 when the
+// message has only one of that name.
+func (r *run) occurrence() int {
+	occ, total := 0, 0
+	for i := 0; i < r.m.NumSegments(); i++ {
+		if r.m.Segment(i).Name() == r.segName {
+			total++
+			if i <= r.si {
+				occ++
+			}
+		}
+	}
+	if total <= 1 {
+		return 0
+	}
+	return occ
+}

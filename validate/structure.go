@@ -1,0 +1,520 @@
+package validate
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/courier-hl7/courier/hl7/dict"
+)
+
+// A message structure is compiled into a tree of snodes: segments, groups and choices with
+// their cardinality, and for each group the segments that can start it. The matcher walks
+// the message's segments through the tree; see docs/validate.md for its rules.
+
+type nodeKind uint8
+
+const (
+	nSeg    nodeKind = iota // one segment name (or any, for the source's GenericSegment)
+	nGroup                  // a named group of elements
+	nChoice                 // one of several segment names per occurrence
+)
+
+// unbounded is the max of an element that may repeat without limit.
+const unbounded = -1
+
+type snode struct {
+	kind     nodeKind
+	name     string   // segment name, group name, or the choice's alternatives joined by |
+	names    []string // segment names this element accepts (segments and choices)
+	any      bool     // accepts any segment name (dict.AnySegment)
+	min, max int      // occurrences in a row; max unbounded for no limit
+	x        bool     // a profile's usage X: must not be present
+	children []*snode
+	parent   *snode
+	// first holds the segment names that can start the group without skipping a required
+	// element; all holds every segment name in the group.
+	first, all []string
+	anyFirst   bool // a GenericSegment can start the group
+	anyAll     bool
+	// nullable is true for a group whose elements are all optional: one empty instance
+	// satisfies it.
+	nullable bool
+	seg      *segSpec // a profile's definition of the segment at this position; nil: the version's
+	src      string   // where a profile wrote the element
+	// dseg caches the version's definition of the segment, for the structures of one
+	// version (compiled per vspec); set once under vspec's lock.
+	dseg     *segSpec
+	dsegOnce sync.Once
+}
+
+func (n *snode) accepts(name string) bool {
+	if n.any {
+		return true
+	}
+	for _, s := range n.names {
+		if s == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (n *snode) firstHas(name string) bool {
+	if n.anyFirst {
+		return true
+	}
+	for _, s := range n.first {
+		if s == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (n *snode) allHas(name string) bool {
+	if n.anyAll {
+		return true
+	}
+	for _, s := range n.all {
+		if s == name {
+			return true
+		}
+	}
+	return false
+}
+
+// canRepeat reports whether the element may occur once more after k occurrences.
+func (n *snode) canRepeat(k int) bool { return n.max == unbounded || k < n.max }
+
+// skippable reports whether the element may be left out after k occurrences.
+func (n *snode) skippable(k int) bool { return k >= n.min || n.nullable }
+
+// label names the element for messages: "PID", "group ORDER_OBSERVATION (ORC, OBR…)".
+func (n *snode) label() string {
+	switch n.kind {
+	case nGroup:
+		if len(n.first) == 0 {
+			return "group " + n.name
+		}
+		return "group " + n.name + " (" + listNames(n.first, 4) + ")"
+	case nChoice:
+		return "one of " + strings.Join(n.names, ", ")
+	}
+	if n.any {
+		return "a segment of the master file"
+	}
+	return n.name
+}
+
+// context names where an element sits: "in ORDER_OBSERVATION" or "in ORU_R01".
+func (n *snode) context() string {
+	if n.parent == nil {
+		return ""
+	}
+	return "in " + n.parent.name
+}
+
+// listNames writes at most max names, then an ellipsis.
+func listNames(names []string, max int) string {
+	if len(names) <= max {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:max], ", ") + "…"
+}
+
+// nodeSegment returns the version's definition of the segment at n, looked up once.
+func (vs *vspec) nodeSegment(n *snode) *segSpec {
+	n.dsegOnce.Do(func() { n.dseg = vs.segment(n.name) })
+	return n.dseg
+}
+
+// compileStructure builds the tree of a dictionary structure.
+func compileStructure(s *dict.Structure) *snode {
+	root := &snode{kind: nGroup, name: s.Name, min: 1, max: 1}
+	root.children = compileElements(s.Elements, root)
+	root.finish()
+	return root
+}
+
+func compileElements(els []dict.Element, parent *snode) []*snode {
+	out := make([]*snode, 0, len(els))
+	for _, e := range els {
+		n := &snode{parent: parent, min: e.Min, max: e.Max}
+		if n.max == dict.Unbounded {
+			n.max = unbounded
+		}
+		switch {
+		case e.Group != nil:
+			n.kind, n.name = nGroup, e.Group.Name
+			n.children = compileElements(e.Group.Elements, n)
+		case e.Choice != nil:
+			n.kind = nChoice
+			for _, alt := range e.Choice {
+				if alt.Segment != "" {
+					n.names = append(n.names, alt.Segment)
+				}
+			}
+			n.name = strings.Join(n.names, "|")
+		default:
+			n.kind, n.name = nSeg, e.Segment
+			if e.Segment == dict.AnySegment {
+				n.any = true
+			} else {
+				n.names = []string{e.Segment}
+			}
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// finish computes first, all and nullable, bottom-up.
+func (n *snode) finish() {
+	if n.kind != nGroup {
+		return
+	}
+	n.first, n.all = nil, nil
+	n.anyFirst, n.anyAll = false, false
+	open := true // still reading the names that can come first
+	n.nullable = true
+	for _, c := range n.children {
+		c.parent = n
+		c.finish()
+		var first, all []string
+		var anyFirst, anyAll bool
+		if c.kind == nGroup {
+			first, all, anyFirst, anyAll = c.first, c.all, c.anyFirst, c.anyAll
+		} else {
+			first, all, anyFirst, anyAll = c.names, c.names, c.any, c.any
+		}
+		n.all = addNames(n.all, all)
+		n.anyAll = n.anyAll || anyAll
+		if open {
+			n.first = addNames(n.first, first)
+			n.anyFirst = n.anyFirst || anyFirst
+		}
+		if !c.skippable(0) {
+			open = false
+			n.nullable = false
+		}
+	}
+}
+
+func addNames(dst, src []string) []string {
+	for _, s := range src {
+		found := false
+		for _, d := range dst {
+			if d == s {
+				found = true
+				break
+			}
+		}
+		if !found {
+			dst = append(dst, s)
+		}
+	}
+	return dst
+}
+
+// firstPosition returns the first element of the tree that accepts name, in document order.
+func (n *snode) firstPosition(name string) *snode {
+	for _, c := range n.children {
+		if c.kind == nGroup {
+			if c.allHas(name) {
+				if p := c.firstPosition(name); p != nil {
+					return p
+				}
+			}
+			continue
+		}
+		if c.accepts(name) {
+			return c
+		}
+	}
+	return nil
+}
+
+// frame is the matcher's place in one open group: the child it is at and how many times that
+// child has occurred in this instance of the group.
+type frame struct {
+	g *snode
+	i int
+	k int
+}
+
+// matcher matches a message's segments, one at a time, against a structure.
+//
+// It is greedy and never backtracks. For each segment it looks for the nearest place the
+// segment may go from where the previous one went: at the current element again (when it
+// repeats), at the following elements of the current group, at the start of a following
+// group (entering it), and then, leaving the group, at the following elements of the
+// enclosing groups — always the innermost and earliest place first. A place reached only by
+// leaving out a required element is taken only when no place needs none, and then the one
+// that leaves out the fewest; each element left out is reported missing. A segment with no
+// place at all is reported unexpected and skipped, and the matcher stays where it was.
+type matcher struct {
+	root  *snode
+	stack []frame
+}
+
+func (mt *matcher) reset(root *snode) {
+	mt.root = root
+	mt.stack = append(mt.stack[:0], frame{g: root})
+}
+
+// strict consumes name when a place needs no required element left out, and returns the
+// element it matched; nil when there is none. It does not allocate.
+func (mt *matcher) strict(name string) *snode {
+	for d := len(mt.stack) - 1; d >= 0; d-- {
+		f := mt.stack[d]
+		kids := f.g.children
+		for j := f.i; j < len(kids); j++ {
+			c := kids[j]
+			k := 0
+			if j == f.i {
+				k = f.k
+			}
+			if c.canRepeat(k) {
+				if c.kind != nGroup && c.accepts(name) {
+					mt.stack = mt.stack[:d+1]
+					mt.stack[d].i, mt.stack[d].k = j, k+1
+					return c
+				}
+				if c.kind == nGroup && c.firstHas(name) {
+					mt.stack = mt.stack[:d+1]
+					mt.stack[d].i, mt.stack[d].k = j, k+1
+					return mt.enter(c, name)
+				}
+			}
+			if !c.skippable(k) {
+				return nil
+			}
+		}
+	}
+	return nil
+}
+
+// enter opens a new instance of group g at the first place that takes name without leaving
+// out a required element; g.firstHas(name) holds.
+func (mt *matcher) enter(g *snode, name string) *snode {
+	for depth := 0; depth < 64; depth++ {
+		mt.stack = append(mt.stack, frame{g: g})
+		d := len(mt.stack) - 1
+		var next *snode
+		for j, c := range g.children {
+			if c.kind != nGroup && c.accepts(name) {
+				mt.stack[d].i, mt.stack[d].k = j, 1
+				return c
+			}
+			if c.kind == nGroup && c.firstHas(name) {
+				mt.stack[d].i, mt.stack[d].k = j, 1
+				next = c
+				break
+			}
+			if !c.skippable(0) {
+				break
+			}
+		}
+		if next == nil {
+			return nil // unreachable when first sets are right
+		}
+		g = next
+	}
+	return nil
+}
+
+// missed is an element left out: required, or occurring fewer times than its minimum.
+type missed struct {
+	n *snode
+	k int // how many times it did occur
+}
+
+// candidate is a place for a segment reached by leaving out required elements.
+type candidate struct {
+	cost    int
+	d, j, k int   // the frame to continue from, the child index there, its occurrences
+	steps   []int // then, group by group, the child index entered
+	miss    []missed
+	matched *snode
+}
+
+// relaxed finds the place for name that leaves out the fewest required elements, without
+// consuming it. ok is false when the segment has no place at all.
+func (mt *matcher) relaxed(name string) (best candidate, ok bool) {
+	best.cost = -1
+	var skipped []missed
+	for d := len(mt.stack) - 1; d >= 0; d-- {
+		f := mt.stack[d]
+		kids := f.g.children
+		for j := f.i; j < len(kids); j++ {
+			if best.cost >= 0 && len(skipped) >= best.cost {
+				return best, true
+			}
+			c := kids[j]
+			k := 0
+			if j == f.i {
+				k = f.k
+			}
+			if c.canRepeat(k) {
+				switch {
+				case c.kind != nGroup && c.accepts(name):
+					if best.cost < 0 || len(skipped) < best.cost {
+						best = candidate{cost: len(skipped), d: d, j: j, k: k, miss: append([]missed(nil), skipped...), matched: c}
+					}
+				case c.kind == nGroup && c.allHas(name):
+					if sub, found := descend(c, name, 0); found && (best.cost < 0 || len(skipped)+sub.cost < best.cost) {
+						sub.cost += len(skipped)
+						sub.d, sub.j, sub.k = d, j, k
+						sub.miss = append(append([]missed(nil), skipped...), sub.miss...)
+						best = sub
+					}
+				}
+			}
+			if !c.skippable(k) {
+				skipped = append(skipped, missed{n: c, k: k})
+			}
+		}
+	}
+	return best, best.cost >= 0
+}
+
+// descend finds the place for name inside a new instance of group g that leaves out the
+// fewest required elements.
+func descend(g *snode, name string, depth int) (best candidate, ok bool) {
+	best.cost = -1
+	if depth > 64 {
+		return best, false
+	}
+	var skipped []missed
+	for j, c := range g.children {
+		if best.cost >= 0 && len(skipped) >= best.cost {
+			break
+		}
+		switch {
+		case c.kind != nGroup && c.accepts(name):
+			best = candidate{cost: len(skipped), steps: []int{j}, miss: append([]missed(nil), skipped...), matched: c}
+		case c.kind == nGroup && c.allHas(name):
+			if sub, found := descend(c, name, depth+1); found && (best.cost < 0 || len(skipped)+sub.cost < best.cost) {
+				sub.cost += len(skipped)
+				sub.steps = append([]int{j}, sub.steps...)
+				sub.miss = append(append([]missed(nil), skipped...), sub.miss...)
+				best = sub
+			}
+		}
+		if !c.skippable(0) {
+			skipped = append(skipped, missed{n: c})
+		}
+	}
+	return best, best.cost >= 0
+}
+
+// commit moves the matcher to a candidate found by relaxed.
+func (mt *matcher) commit(c candidate) {
+	mt.stack = mt.stack[:c.d+1]
+	mt.stack[c.d].i, mt.stack[c.d].k = c.j, c.k+1
+	if len(c.steps) == 0 {
+		return
+	}
+	g := mt.stack[c.d].g.children[c.j]
+	for _, s := range c.steps {
+		mt.stack = append(mt.stack, frame{g: g, i: s, k: 1})
+		g = g.children[s]
+	}
+}
+
+// fork returns a copy of the matcher to try a reading on.
+func (mt *matcher) fork() *matcher {
+	return &matcher{root: mt.root, stack: append([]frame(nil), mt.stack...)}
+}
+
+// cost returns how many issues segment name would cost from here: 0 when it fits, the
+// elements left out when it fits only so, 1 when it has no place. For name "" (the end of the
+// message), the required elements still missing.
+func (mt *matcher) cost(name string) int {
+	if name == "" {
+		return len(mt.remaining())
+	}
+	if mt.strict(name) != nil {
+		return 0
+	}
+	if c, ok := mt.relaxed(name); ok {
+		return c.cost
+	}
+	return 1
+}
+
+// remaining returns the required elements not yet seen when the message ends.
+func (mt *matcher) remaining() []missed {
+	var out []missed
+	for d := len(mt.stack) - 1; d >= 0; d-- {
+		f := mt.stack[d]
+		for j := f.i; j < len(f.g.children); j++ {
+			c := f.g.children[j]
+			k := 0
+			if j == f.i {
+				k = f.k
+			}
+			if !c.skippable(k) {
+				out = append(out, missed{n: c, k: k})
+			}
+		}
+	}
+	return out
+}
+
+// expected lists the segment names that could come next without leaving out a required
+// element, and whether the message could end here.
+func (mt *matcher) expected() (names []string, canEnd bool) {
+	for d := len(mt.stack) - 1; d >= 0; d-- {
+		f := mt.stack[d]
+		kids := f.g.children
+		for j := f.i; j < len(kids); j++ {
+			c := kids[j]
+			k := 0
+			if j == f.i {
+				k = f.k
+			}
+			if c.canRepeat(k) {
+				if c.kind == nGroup {
+					names = addNames(names, c.first)
+				} else {
+					names = addNames(names, c.names)
+				}
+			}
+			if !c.skippable(k) {
+				return names, false
+			}
+		}
+	}
+	return names, true
+}
+
+// current returns the element last matched, or nil before the first segment.
+func (mt *matcher) current() *snode {
+	f := mt.stack[len(mt.stack)-1]
+	if f.k == 0 {
+		return nil
+	}
+	return f.g.children[f.i]
+}
+
+// describeMissing says what a missed element is and where it was needed.
+func describeMissing(m missed, structure string) string {
+	n := m.n
+	where := structure
+	if n.parent != nil && n.parent.parent != nil {
+		where = "group " + n.parent.name
+	}
+	if m.k > 0 {
+		return fmt.Sprintf("%s occurs %d time%s; %s requires at least %d", n.label(), m.k, plural(m.k), where, n.min)
+	}
+	return fmt.Sprintf("%s is missing: %s requires it", n.label(), where)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
