@@ -22,9 +22,16 @@ import (
 // never written to again once an element is handed out, except through that element, so
 // the elements behave as if they had been allocated one by one; the chunk stays alive as
 // long as one of its elements does, which is the Bundle's lifetime anyway.
+//
+// A conversion to bytes (Converter.AppendJSON) returns no Bundle: nothing of what its slabs
+// hand out outlives it, so they are kept with the conversion's scratch and rewound for the
+// next one (see rewind) instead of being allocated again.
 type slab[T any] struct {
 	buf  []T
 	next int // capacity of the next chunk
+	// spilled counts the elements handed out from earlier chunks of this conversion, so
+	// that rewind knows how large one chunk must be to hold them all.
+	spilled int
 }
 
 // Chunk sizes grow geometrically within a conversion, so that a small message does not pay
@@ -51,9 +58,32 @@ func (s *slab[T]) grow(n int) {
 		s.next = slabFirst
 	}
 	size := max(s.next, n)
+	s.spilled += len(s.buf)
 	s.buf = make([]T, 0, size)
 	s.next = min(s.next*2, slabMax)
 }
+
+// rewind makes the slab hand out its elements again, for a conversion whose parts did not
+// outlive it. The elements handed out are zeroed now rather than when handed out again,
+// so that the kept chunk holds no strings of the last message while it waits in the pool.
+// When the last conversion needed more than one chunk, the next gets one chunk that holds
+// them all: after a message or two of a channel's kind, a slab allocates nothing.
+func (s *slab[T]) rewind() {
+	used := s.spilled + len(s.buf)
+	clear(s.buf)
+	switch {
+	case used > maxKeep:
+		s.buf = nil // an unusually large message: do not keep its chunk
+	case s.spilled > 0:
+		s.buf = make([]T, 0, used)
+	default:
+		s.buf = s.buf[:0]
+	}
+	s.spilled, s.next = 0, 0
+}
+
+// maxKeep bounds the elements a slab keeps between conversions to bytes.
+const maxKeep = 4 * maxReserve
 
 // one returns a pointer to a new zero T.
 func (s *slab[T]) one() *T {
@@ -84,6 +114,16 @@ type parts struct {
 	references   slab[Reference]
 	quantities   slab[Quantity]
 	ranges       slab[ReferenceRange]
+}
+
+// rewind rewinds every slab, for the next conversion to bytes.
+func (p *parts) rewind() {
+	p.observations.rewind()
+	p.concepts.rewind()
+	p.codings.rewind()
+	p.references.rewind()
+	p.quantities.rewind()
+	p.ranges.rewind()
 }
 
 // size sizes the first chunks of the slabs from the message: most small parts come from

@@ -89,3 +89,28 @@ func BenchmarkConvertORU30Stages(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkAppendJSONORU30 measures what BenchmarkConvertORU30 does through AppendJSON, the
+// engine's path: parse, then conversion straight to JSON into a buffer reused from message
+// to message.
+func BenchmarkAppendJSONORU30(b *testing.B) {
+	c, err := NewConverter(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	data := oru30()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var buf []byte
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m, err := hl7.Parse(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if buf, err = c.AppendJSON(buf[:0], m); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/courier-hl7/courier/hl7"
 )
@@ -18,12 +19,16 @@ import (
 // and the resources the current segment group refers to. A conv is taken from its
 // Converter's pool and returned to it by release, keeping its scratch buffers.
 type conv struct {
-	c      *Converter
-	m      *hl7.Message
-	typ    string // MSH-9.1^MSH-9.2
-	ctrl   string // key of this message: MSH-10, or a digest of the message when it has none
-	err    error
-	ents   []Entry
+	c    *Converter
+	m    *hl7.Message
+	typ  string // MSH-9.1^MSH-9.2
+	ctrl string // key of this message: MSH-10, or a digest of the message when it has none
+	err  error
+	ents []Entry
+	// direct is set for a conversion to bytes (AppendJSON): nothing it makes outlives it,
+	// so its slabs and entries are kept for the next one, and observations are written
+	// from their OBX when the JSON is (see observation).
+	direct bool
 	delims hl7.Delimiters
 	cls    [256]uint8 // the class of each byte (clText, clComp...): see setDelims
 	// escSeen is true when cls marks the escape character, so that locate and split say
@@ -38,6 +43,8 @@ type conv struct {
 	// strings.Builder only ever appends, so a string it returned stays as it was while
 	// more is written, and many strings share one allocation.
 	strs strings.Builder
+	// reuse is the arena of a conversion to bytes, kept for the next one (see keep).
+	reuse []byte
 
 	// Scratch. The index and buffers are kept across conversions by the pool; the memos
 	// are cleared by release, since they hold strings of the message.
@@ -47,6 +54,16 @@ type conv struct {
 	times timeMemo
 	vocab vocabMemo
 	cs    comps // split's result for fillConcept and unit, kept here because it is large
+	// interp is the JSON of the last OBX-8 that a conversion to bytes wrote (see
+	// appendInterpretation); its buffer is kept for the next conversion.
+	interp jsonMemo
+	// unitMemo is the last unit that unit read, with its field's bytes: the results of a
+	// panel repeat their units.
+	unitMemo struct {
+		raw                []byte
+		set                bool
+		unit, system, code string
+	}
 
 	msgHeader  *MessageHeader
 	headerRef  *Reference
@@ -58,24 +75,44 @@ type conv struct {
 	sender     *Reference // Organization of MSH-4
 }
 
-func (c *Converter) newConv(m *hl7.Message, typ string) *conv {
-	cv, _ := c.pool.Get().(*conv)
+// newConv takes a conv from the pool for a conversion of m; direct is set for a
+// conversion to bytes, whose conv comes from a pool of its own, with the slabs and
+// entries the last one left (see release).
+func (c *Converter) newConv(m *hl7.Message, typ string, direct bool) *conv {
+	pool := &c.pool
+	if direct {
+		pool = &c.bytesPool
+	}
+	cv, _ := pool.Get().(*conv)
 	if cv == nil {
 		cv = &conv{name: make([]byte, 0, 256), key: make([]byte, 0, 128)}
 	}
-	cv.c, cv.m, cv.typ = c, m, typ
+	cv.c, cv.m, cv.typ, cv.direct = c, m, typ, direct
 	cv.setDelims(m.Delimiters())
 	cv.index.reset()
 	if !m.Modified() {
-		cv.src = string(m.Text())
+		if text := m.Text(); direct && len(text) > 0 {
+			// A conversion to bytes ends before the caller gets m back, and nothing it
+			// makes outlives it: its strings may share the message's bytes, which package
+			// hl7 never modifies in place, rather than a copy of them.
+			cv.src = unsafe.String(unsafe.SliceData(text), len(text))
+		} else {
+			cv.src = string(text)
+		}
 	}
 	// Entries: about one per segment in the messages the converter maps, plus the header's,
 	// its Provenance and organizations.
-	cv.ents = make([]Entry, 0, min(m.NumSegments()+16, maxReserve))
+	if n := min(m.NumSegments()+16, maxReserve); cap(cv.ents) < n {
+		cv.ents = make([]Entry, 0, n)
+	}
 	nOBX := m.Count("OBX")
 	cv.p.size(nOBX)
 	// About 100 bytes of ids per resource, and a resource per segment and a half.
-	cv.strs.Grow(100 * min(m.NumSegments()+nOBX/2+16, maxReserve))
+	if n := 100 * min(m.NumSegments()+nOBX/2+16, maxReserve); !direct {
+		cv.strs.Grow(n)
+	} else if cap(cv.reuse) < n {
+		cv.reuse = make([]byte, 0, n)
+	}
 	cv.ctrl = cv.text(m.Segment(0).Field(10))
 	if cv.ctrl == "" {
 		cv.ctrl = "sha1:" + messageDigest(m)
@@ -87,14 +124,52 @@ func (c *Converter) newConv(m *hl7.Message, typ string) *conv {
 
 // release returns cv to its Converter's pool, keeping only the scratch: everything that
 // the Bundle holds is dropped, so that the pool neither keeps it alive nor hands it out
-// again.
+// again. A conversion to bytes made no Bundle: its slabs and entries are cleared and kept
+// for the next one.
 func (cv *conv) release() {
 	c := cv.c
 	if len(cv.index.slots) > 4096 {
 		cv.index = resourceIndex{} // an unusually large message: do not keep its table
 	}
-	*cv = conv{index: cv.index, name: cv.name[:0], key: cv.key[:0]}
-	c.pool.Put(cv)
+	next := conv{index: cv.index, name: cv.name[:0], key: cv.key[:0]}
+	if !cv.direct {
+		*cv = next
+		c.pool.Put(cv)
+		return
+	}
+	cv.p.rewind()
+	next.p = cv.p
+	clear(cv.ents)
+	if cap(cv.ents) <= maxKeep {
+		next.ents = cv.ents[:0]
+	}
+	if cap(cv.reuse) <= 100*maxKeep {
+		next.reuse = cv.reuse[:0]
+	}
+	next.interp.json = cv.interp.json[:0]
+	*cv = next
+	c.bytesPool.Put(cv)
+}
+
+// keep returns p as a string of the conversion's arena. A conversion to bytes reuses the
+// arena of the last one: a string handed out is never written over while the conversion
+// runs (when the arena is full, a new one is started and the old one stays as it was), and
+// none outlives it, since release clears everything that holds one.
+func (cv *conv) keep(p []byte) string {
+	if len(p) == 0 {
+		return ""
+	}
+	if !cv.direct {
+		start := cv.strs.Len()
+		cv.strs.Write(p)
+		return cv.strs.String()[start:]
+	}
+	if len(cv.reuse)+len(p) > cap(cv.reuse) {
+		cv.reuse = make([]byte, 0, max(2*cap(cv.reuse), len(p)))
+	}
+	start := len(cv.reuse)
+	cv.reuse = append(cv.reuse, p...)
+	return unsafe.String(&cv.reuse[start], len(p))
 }
 
 // messageDigest identifies a message that has no control ID by its segments, joined with CR
@@ -119,8 +194,7 @@ func (cv *conv) needPatient() bool {
 
 // id returns the id of the resource of type typ with business key key.
 func (cv *conv) id(typ, key string) string {
-	cv.name = append(append(append(cv.name[:0], typ...), '/'), key...)
-	return newUUID5(cv.c.ns, cv.name)
+	return newUUID5(cv.c.ns, cv.idName(typ, key))
 }
 
 // localKey returns a key for a resource that has no business identifier of its own: unique
@@ -144,7 +218,28 @@ func (cv *conv) addKey(r Resource, b *base, key []byte) (Resource, bool) {
 
 // addNamed is add for the name (type/key) in cv.name.
 func (cv *conv) addNamed(r Resource, b *base) (Resource, bool) {
+	return cv.addID(r, b, uuid5Sum(cv.c.ns, cv.name))
+}
+
+// known looks for the resource of type typ whose business key is parts joined, before it
+// is built: a builder that mostly finds its resource in the Bundle already (the assigning
+// authority of a message's identifiers is one or two organizations) then builds neither
+// the resource nor its key. It returns the resource's id, for addID, and the resource when
+// the Bundle has it.
+func (cv *conv) known(typ string, parts ...string) (uuid, Resource) {
+	cv.name = append(append(cv.name[:0], typ...), '/')
+	for _, p := range parts {
+		cv.name = append(cv.name, p...)
+	}
 	u := uuid5Sum(cv.c.ns, cv.name)
+	if i := cv.index.get(u); i >= 0 {
+		return u, cv.ents[i].Resource
+	}
+	return u, nil
+}
+
+// addID is add for a resource whose id is u.
+func (cv *conv) addID(r Resource, b *base, u uuid) (Resource, bool) {
 	// Ids are unique across types (the type is part of the name hashed), so the UUID alone
 	// is the index key; the strings are made only for a resource that is new.
 	if i := cv.index.get(u); i >= 0 {
@@ -187,10 +282,9 @@ func (cv *conv) ref(r Resource) *Reference {
 	return b.ref
 }
 
-// finish assembles the Bundle.
-func (cv *conv) finish() *Bundle {
-	// The MessageHeader goes first, as a message Bundle requires; the organizations it
-	// refers to were added while it was being built.
+// headerFirst moves the MessageHeader to the first entry, as a message Bundle requires;
+// the organizations it refers to were added while it was being built.
+func (cv *conv) headerFirst() {
 	for i, e := range cv.ents {
 		if e.Resource == Resource(cv.msgHeader) && i > 0 {
 			copy(cv.ents[1:i+1], cv.ents[:i])
@@ -198,6 +292,11 @@ func (cv *conv) finish() *Bundle {
 			break
 		}
 	}
+}
+
+// finish assembles the Bundle.
+func (cv *conv) finish() *Bundle {
+	cv.headerFirst()
 	b := &Bundle{ResourceType: "Bundle", Type: cv.c.bundleType, Entry: cv.ents, conv: cv.c}
 	b.ID = cv.id("Bundle", cv.ctrl)
 	if id := cv.text(cv.m.Segment(0).Field(10)); id != "" {

@@ -52,8 +52,9 @@ type Options struct {
 	Transformer string
 }
 
-// Converter turns v2 messages into FHIR R4 Bundles. It holds no state between messages and is
-// safe for concurrent use.
+// Converter turns v2 messages into FHIR R4 Bundles (Convert) or straight into their JSON
+// (AppendJSON). It keeps no data of a message once the call returns, only reusable scratch,
+// and is safe for concurrent use.
 type Converter struct {
 	ns          uuid
 	bundleType  string
@@ -65,8 +66,10 @@ type Converter struct {
 
 	// pool keeps the scratch of conversions (see conv.release), so that a conversion
 	// builds no index or buffers of its own; sync.Pool keeps the Converter safe for
-	// concurrent use.
-	pool sync.Pool
+	// concurrent use. bytesPool is the same for conversions to bytes (AppendJSON), whose
+	// scratch also holds the slabs and entries, which no Bundle takes away.
+	pool      sync.Pool
+	bytesPool sync.Pool
 	// jsonPerEntry is the size per entry of the last Bundle of this Converter written as
 	// JSON: the next one allocates about that much at once, rather than too much or a
 	// buffer that grows and is copied (see Bundle.JSON).
@@ -195,6 +198,18 @@ func (e *MessageError) Unwrap() error { return e.Err }
 // *UnsupportedError. The same message always gives the same Bundle: ids are derived from the
 // namespace and business identifiers in the message, and nothing reads the clock.
 func (c *Converter) Convert(m *hl7.Message) (*Bundle, error) {
+	cv, err := c.run(m, false)
+	if err != nil {
+		return nil, err
+	}
+	defer cv.release()
+	return cv.finish(), nil
+}
+
+// run maps m, for Convert (direct false) or AppendJSON (direct true): both walk the message
+// with the same handlers, so that they make the same resources. On success the caller
+// releases the conv when it has taken what it needs from it.
+func (c *Converter) run(m *hl7.Message, direct bool) (*conv, error) {
 	if m == nil || m.NumSegments() == 0 {
 		return nil, &MessageError{Segment: "MSH", Err: ErrMissingSegment}
 	}
@@ -203,19 +218,20 @@ func (c *Converter) Convert(m *hl7.Message) (*Bundle, error) {
 	if !ok {
 		return nil, &UnsupportedError{Type: typ}
 	}
-	cv := c.newConv(m, typ)
-	defer cv.release()
+	cv := c.newConv(m, typ, direct)
 	cv.header()
 	if cv.needPatient() {
 		if _, ok := m.First("PID"); !ok {
+			cv.release()
 			return nil, &MessageError{Type: typ, Segment: "PID", Err: ErrMissingSegment, Detail: "a patient is needed to map this message type"}
 		}
 	}
 	h(cv)
-	if cv.err != nil {
-		return nil, cv.err
+	if err := cv.err; err != nil {
+		cv.release()
+		return nil, err
 	}
-	return cv.finish(), nil
+	return cv, nil
 }
 
 // Bundle is the result of converting one message.

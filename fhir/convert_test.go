@@ -292,7 +292,18 @@ func FuzzConvert(f *testing.F) {
 	}
 	f.Add([]byte("MSH|^~\\&|||||||ORU^R01|1|P|2.5\rPID|||1\rOBR|1\rOBX|1|SN|x||<>^1^:^\rOBX|2|NM|y||+.5e3"))
 	f.Add([]byte("MSH|^~\\&|||||||ADT^A01\rPID|||^^^&&\rPV1||I|^^^&&&"))
+	f.Add([]byte(observationsMessage))
 	c, err := NewConverter(Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	// A batch Bundle has no urn:uuid: references and a message Bundle no requests: the
+	// identity of AppendJSON with Convert is checked with each.
+	batch, err := NewConverter(Options{BundleType: BundleBatch})
+	if err != nil {
+		f.Fatal(err)
+	}
+	message, err := NewConverter(Options{BundleType: BundleMessage})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -300,6 +311,11 @@ func FuzzConvert(f *testing.F) {
 		m, err := hl7.Parse(data)
 		if err != nil {
 			return
+		}
+		for _, c := range []*Converter{c, batch, message} {
+			if d := checkIdentity(c, m); d != "" {
+				t.Fatalf("%s Bundle: %s", c.bundleType, d)
+			}
 		}
 		b, err := c.Convert(m)
 		if err != nil {

@@ -9,6 +9,11 @@
 //	b, err := c.Convert(msg)  // msg from hl7.Parse
 //	js, err := b.JSON()
 //
+// An engine that only sends the JSON on uses AppendJSON instead, which writes the same bytes
+// without building the Bundle's structs, and allocates about an eighth as much:
+//
+//	buf, err = c.AppendJSON(buf[:0], msg)
+//
 // Conversion is deterministic. Resource ids are name-based UUIDs (version 5) of the
 // namespace, the resource type and a business key taken from the message (the patient's
 // identifier and its assigning authority, the visit number, the order numbers...), so the

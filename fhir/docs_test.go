@@ -37,6 +37,7 @@ c, err := fhir.NewConverter(fhir.Options{
 })
 b, err := c.Convert(msg)  // *hl7.Message → *fhir.Bundle
 js, err := b.JSON()       // deterministic, resourceType first
+buf, err = c.AppendJSON(buf[:0], msg) // the same bytes, without building the structs: the fast path
 fhir.Supported()          // the message types mapped
 ` + "```" + `
 

@@ -62,31 +62,30 @@ func (u uuid) urn() string {
 // the Type/id of its request and batch references. The three are substrings of one string,
 // written in the conversion's string arena.
 func (cv *conv) setID(b *base, u uuid) {
-	var id [36]byte
-	u.format(&id)
-	a := &cv.strs
-	start := a.Len()
-	a.WriteString("urn:uuid:")
-	a.Write(id[:])
-	a.WriteString(b.Type)
-	a.WriteByte('/')
-	a.Write(id[:])
-	s := a.String()[start:]
+	var buf [128]byte // resource type names are short
+	n := copy(buf[:], "urn:uuid:")
+	u.format((*[36]byte)(buf[n : n+36]))
+	n += 36
+	n += copy(buf[n:], b.Type)
+	buf[n] = '/'
+	n++
+	n += copy(buf[n:], buf[9:45])
+	s := cv.keep(buf[:n])
 	b.urn, b.ID, b.url = s[:45], s[9:45], s[45:]
 }
 
-// format writes the lower-case 8-4-4-4-12 form of u.
+// format writes the lower-case 8-4-4-4-12 form of u. Every resource of a Bundle has its id
+// formatted, so the positions of the digits are in a table rather than found by branches.
 func (u *uuid) format(s *[36]byte) {
-	j := 0
-	for i, x := range u {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			s[j] = '-'
-			j++
-		}
+	s[8], s[13], s[18], s[23] = '-', '-', '-', '-'
+	for i, j := range uuidDigitsAt {
+		x := u[i]
 		s[j], s[j+1] = hexDigits[x>>4], hexDigits[x&0xF]
-		j += 2
 	}
 }
+
+// uuidDigitsAt holds where the two digits of each byte of a UUID go in its string form.
+var uuidDigitsAt = [16]uint8{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34}
 
 // newUUID5 returns the version 5 UUID of name in namespace ns, in its string form.
 func newUUID5(ns uuid, name []byte) string { return uuid5Sum(ns, name).urn()[9:] }

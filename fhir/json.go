@@ -25,25 +25,53 @@ const hexDigits = "0123456789abcdef"
 //
 // Nearly every string of a Bundle (codes, URLs, ids, dates, names) needs no escaping, and
 // strings are most of its bytes: so it looks for the first byte that may need work eight
-// bytes at a time, with one branch for the eight, and copies the string in one append
-// when there is none.
+// bytes at a time, as one 64-bit word with a few arithmetic operations for the eight
+// (jsonWordSpecial), and copies the string in one append when there is none.
 func jsonString(b []byte, s string) []byte {
 	b = append(b, '"')
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		w := s[i : i+8]
-		if jsonSpecial[w[0]]|jsonSpecial[w[1]]|jsonSpecial[w[2]]|jsonSpecial[w[3]]|
-			jsonSpecial[w[4]]|jsonSpecial[w[5]]|jsonSpecial[w[6]]|jsonSpecial[w[7]] != 0 {
-			return jsonStringFrom(b, s, i)
+	n := len(s)
+	if n < 8 {
+		for i := 0; i < n; i++ {
+			if jsonSpecial[s[i]] != 0 {
+				return jsonStringFrom(b, s, i)
+			}
 		}
-	}
-	for ; i < len(s); i++ {
-		if jsonSpecial[s[i]] != 0 {
-			return jsonStringFrom(b, s, i)
+	} else {
+		i := 0
+		for ; i+8 <= n; i += 8 {
+			if jsonWordSpecial(word(s, i)) {
+				return jsonStringFrom(b, s, i)
+			}
+		}
+		// The last bytes, as the word that ends the string: it overlaps words already
+		// checked, which is harmless.
+		if i < n && jsonWordSpecial(word(s, n-8)) {
+			return jsonStringFrom(b, s, n-8)
 		}
 	}
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// word returns the eight bytes of s from i as a little-endian word; the compiler makes it
+// one load.
+func word(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// jsonWordSpecial reports whether one of the eight bytes of w is one that jsonSpecial
+// marks. A byte below 0x20 borrows when 0x20 is taken from it, which sets its top bit;
+// a byte of 0x80 or more has it set already; a byte equal to the quote or the backslash
+// becomes zero when xored with it, which the classic has-zero-byte test finds. A borrow
+// from a lower byte only ever follows a byte that is itself special, so the tests are
+// exact for the word as a whole.
+func jsonWordSpecial(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q := w ^ ('"' * ones)
+	bs := w ^ ('\\' * ones)
+	return ((w-0x20*ones)|w|(q-ones)&^q|(bs-ones)&^bs)&highs != 0
 }
 
 // jsonSpecial marks the bytes jsonString does not copy as they are: control characters,

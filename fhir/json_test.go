@@ -44,3 +44,24 @@ func TestJSONString(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONWordSpecial compares the word-at-a-time test with the byte table on every pair
+// of adjacent bytes at every position of a word, the neighbourhood where a borrow could
+// carry from one byte into the next.
+func TestJSONWordSpecial(t *testing.T) {
+	for pos := 0; pos < 7; pos++ {
+		for c1 := 0; c1 < 256; c1++ {
+			for c2 := 0; c2 < 256; c2++ {
+				w := []byte("abcdefgh")
+				w[pos], w[pos+1] = byte(c1), byte(c2)
+				want := false
+				for _, c := range w {
+					want = want || jsonSpecial[c] != 0
+				}
+				if got := jsonWordSpecial(word(string(w), 0)); got != want {
+					t.Fatalf("jsonWordSpecial(%q) = %v, want %v", w, got, want)
+				}
+			}
+		}
+	}
+}

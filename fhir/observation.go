@@ -20,9 +20,35 @@ const (
 // observation maps OBX (OBX[Observation]; OBX[Observation-Component] when OBX-5 repeats)
 // under key, the business key of its group, and returns the Observation. It is the hot
 // path of result messages: its parts come from the conversion's slabs.
+//
+// The mapping is in two parts. obxElements maps the elements that the OBX alone gives;
+// obxLinks maps those that add resources to the Bundle (performers, the filler's
+// identifier), which must be added now, in message order, so that the entries are in the
+// same order whichever way the Bundle is written. A conversion to bytes (AppendJSON) only
+// keeps the OBX here: obxElements runs when its JSON is written (appendObservation), so
+// that the elements are never built as part of a Bundle that nobody will hold.
 func (cv *conv) observation(obx hl7.Segment, key []byte) *Observation {
 	ob := cv.p.observations.one()
 	ob.base.Type, ob.Subject, ob.Encounter = "Observation", cv.patientRef, cv.encRef
+	if cv.direct {
+		ob.obx = obx
+	} else {
+		cv.obxElements(ob, obx)
+		ob.Interpretation = cv.obxInterpretation(obx)
+	}
+	if obx.NumFields() >= 15 { // OBX-15 and after are often absent: nothing to link then
+		cv.obxLinks(ob, obx)
+	}
+	r, _ := cv.addKey(ob, &ob.base, key)
+	return r.(*Observation)
+}
+
+// obxElements sets the elements of ob that OBX gives without other resources, but for the
+// interpretation (obxInterpretation): code, value (or components), status, times,
+// reference range, method, body site, category and the extensions (sub-ID, attachment
+// value, nature of abnormal test, analysis time, in that order). It is the one place these
+// rows of OBX[Observation] are mapped, for Convert and for AppendJSON alike.
+func (cv *conv) obxElements(ob *Observation, obx hl7.Segment) {
 	ob.Code = cv.concept(field(obx, 3), nil)
 	if ob.Code == nil {
 		ob.Code = &CodeableConcept{Extension: []Extension{{URL: extDataAbsent, ValueCode: "unknown"}}}
@@ -57,7 +83,6 @@ func (cv *conv) observation(obx hl7.Segment, key []byte) *Observation {
 	if s := cv.text(field(obx, 7)); s != "" {
 		ob.ReferenceRange = append(cv.p.ranges.many(1), ReferenceRange{Text: s})
 	}
-	ob.Interpretation = cv.concepts(obx, 8, vocabInterpretation)
 	for _, r := range reps(obx, 10) {
 		if cc := cv.concept1(cv.comp(r, 1), "0080", vocabAbnormalTesting); cc != nil {
 			ob.Extension = append(ob.Extension, Extension{URL: extAbnormalTest, ValueCodeableConcept: cc})
@@ -76,10 +101,29 @@ func (cv *conv) observation(obx hl7.Segment, key []byte) *Observation {
 	}
 	ob.EffectiveDateTime = cv.dateTime(field(obx, 14))
 	if obx.NumFields() < 15 {
-		// OBX-15 and after are absent, as they often are: nothing below would map.
-		r, _ := cv.addKey(ob, &ob.base, key)
-		return r.(*Observation)
+		return
 	}
+	ob.Method = cv.concept(field(obx, 17), nil)
+	if dt := cv.dateTime(field(obx, 19)); dt != "" {
+		ob.Extension = append(ob.Extension, Extension{URL: extAnalysisTime, ValueDateTime: dt})
+	}
+	ob.BodySite = cv.concept(field(obx, 20), nil)
+	if c := code(cv.text(field(obx, 29))); c != "" {
+		ob.Category = append(ob.Category, CodeableConcept{Coding: []Coding{{System: sysV2 + "0936", Code: c}}})
+	}
+}
+
+// obxInterpretation maps OBX-8 to Observation.interpretation, through the guide's
+// InterpretationCodes map. It is apart from obxElements because the JSON path keeps its
+// JSON from one OBX to the next (see conv.appendInterpretation).
+func (cv *conv) obxInterpretation(obx hl7.Segment) []CodeableConcept {
+	return cv.concepts(obx, 8, vocabInterpretation)
+}
+
+// obxLinks sets the elements of ob that refer to other resources, which it adds to the
+// Bundle: performers (OBX-15, OBX-16, OBX-23 with OBX-24, OBX-25, in that order) and the
+// filler's identifier (OBX-21), whose assigner is an Organization.
+func (cv *conv) obxLinks(ob *Observation, obx hl7.Segment) {
 	if ref := cv.organizationCWE(field(obx, 15)); ref != nil {
 		ob.Performer = append(ob.Performer, *ref)
 	}
@@ -88,11 +132,6 @@ func (cv *conv) observation(obx hl7.Segment, key []byte) *Observation {
 			ob.Performer = append(ob.Performer, *ref)
 		}
 	}
-	ob.Method = cv.concept(field(obx, 17), nil)
-	if dt := cv.dateTime(field(obx, 19)); dt != "" {
-		ob.Extension = append(ob.Extension, Extension{URL: extAnalysisTime, ValueDateTime: dt})
-	}
-	ob.BodySite = cv.concept(field(obx, 20), nil)
 	if id := cv.identifierEI(field(obx, 21)); id != nil {
 		id.Type = cv.fixedType("FILL")
 		ob.Identifier = append(ob.Identifier, *id)
@@ -110,11 +149,6 @@ func (cv *conv) observation(obx hl7.Segment, key []byte) *Observation {
 			ob.Performer = append(ob.Performer, *ref)
 		}
 	}
-	if c := code(cv.text(field(obx, 29))); c != "" {
-		ob.Category = append(ob.Category, CodeableConcept{Coding: []Coding{{System: sysV2 + "0936", Code: c}}})
-	}
-	r, _ := cv.addKey(ob, &ob.base, key)
-	return r.(*Observation)
 }
 
 // obsValue is one value of OBX-5, in the FHIR type OBX-2 selects.

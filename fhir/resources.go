@@ -1,5 +1,7 @@
 package fhir
 
+import "github.com/courier-hl7/courier/hl7"
+
 // Resource is one FHIR R4 resource that the converter emits. The structs below are written
 // by hand with only the elements the guide's mappings fill; every one starts with
 // resourceType so that it is the first property in JSON.
@@ -379,6 +381,10 @@ type Observation struct {
 	Device               *Reference             `json:"device,omitempty"`
 	ReferenceRange       []ReferenceRange       `json:"referenceRange,omitempty"`
 	Component            []ObservationComponent `json:"component,omitempty"`
+
+	// obx is the OBX of an Observation of a conversion to bytes, whose elements that the
+	// OBX alone gives are written from it with the JSON (see conv.observation).
+	obx hl7.Segment
 }
 
 // ReferenceRange is Observation.referenceRange.

@@ -135,11 +135,17 @@ func (t v2Time) date() string {
 // instant formats t as a FHIR instant, which must be precise to the second; it reports false
 // for values less precise than a day.
 func (t v2Time) instant() (string, bool) {
-	if t.prec < precDay {
-		return "", false
-	}
 	var buf [48]byte
-	return string(t.appendDateTime(buf[:0], max(t.prec, precSecond))), true
+	b, ok := t.appendInstant(buf[:0])
+	return string(b), ok
+}
+
+// appendInstant appends t as a FHIR instant, as instant returns it.
+func (t v2Time) appendInstant(b []byte) ([]byte, bool) {
+	if t.prec < precDay {
+		return b, false
+	}
+	return t.appendDateTime(b, max(t.prec, precSecond)), true
 }
 
 // Kinds of FHIR time a v2 time is written as.

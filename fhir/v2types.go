@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"bytes"
 	"strings"
 
 	"github.com/courier-hl7/courier/hl7"
@@ -93,6 +94,10 @@ func (cv *conv) hdOrganization(ns, uid, typ string) *Reference {
 	if ns == "" && uid == "" {
 		return nil
 	}
+	u, known := cv.known("Organization", "hd|", ns, "|", uid)
+	if known != nil {
+		return cv.ref(known)
+	}
 	o := &Organization{base: base{Type: "Organization"}}
 	if ns != "" {
 		o.Identifier = append(o.Identifier, Identifier{Value: ns})
@@ -111,7 +116,7 @@ func (cv *conv) hdOrganization(ns, uid, typ string) *Reference {
 		}
 		o.Identifier = append(o.Identifier, id)
 	}
-	r, _ := cv.add(o, &o.base, "hd|"+ns+"|"+uid)
+	r, _ := cv.addID(o, &o.base, u)
 	return cv.ref(r)
 }
 
@@ -498,9 +503,22 @@ func (cv *conv) cweString(v hl7.Value) string {
 	return cv.text(v)
 }
 
-// unit fills the unit of q from a CWE (CWE[Quantity]). FHIR allows a unit code only with
-// its system, so a code whose system is unknown becomes the unit text.
+// unit fills the unit of q, which has none yet, from a CWE (CWE[Quantity]). FHIR allows a
+// unit code only with its system, so a code whose system is unknown becomes the unit text.
 func (cv *conv) unit(q *Quantity, v hl7.Value) {
+	// The results of a panel mostly repeat their units, and what a unit maps to depends
+	// on its bytes alone: the last one is remembered.
+	m := &cv.unitMemo
+	if raw := v.Raw(); m.set && bytes.Equal(raw, m.raw) {
+		q.Unit, q.System, q.Code = m.unit, m.system, m.code
+		return
+	}
+	cv.readUnit(q, v)
+	m.raw, m.set, m.unit, m.system, m.code = v.Raw(), true, q.Unit, q.System, q.Code
+}
+
+// readUnit is unit without the memo, for a q that has no unit yet.
+func (cv *conv) readUnit(q *Quantity, v hl7.Value) {
 	// One pass over the CWE for its three components. cv.cs is free: unit is not called
 	// while fillConcept uses it.
 	c := &cv.cs

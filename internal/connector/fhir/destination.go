@@ -350,15 +350,11 @@ func (d *destination) payload(out *connector.Outbound) ([]byte, string, error) {
 	if out.Message == nil {
 		return nil, "", &ConvertError{MessageID: out.MessageID, Reason: "it does not parse as an HL7 v2 message, so there is nothing to convert"}
 	}
-	b, err := d.conv.Convert(out.Message)
+	js, err := d.conv.AppendJSON(nil, out.Message)
 	if err != nil {
 		return nil, "", &ConvertError{MessageID: out.MessageID, Reason: "the FHIR converter cannot map it", Err: err}
 	}
-	js, err := b.JSON()
-	if err != nil {
-		return nil, "", fmt.Errorf("encode bundle: %w", err)
-	}
-	return js, endpoint("Bundle", b.Type), nil
+	return js, endpoint("Bundle", d.bundleType), nil
 }
 
 // validResourceType accepts the shape of FHIR resource type names, which then become a path
