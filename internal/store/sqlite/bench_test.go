@@ -91,6 +91,33 @@ func BenchmarkReceive(b *testing.B) {
 	}
 }
 
+// BenchmarkReceiveBatch measures durable receives of the same messages as BenchmarkReceive,
+// sent by one caller as requests of batch messages: one transaction and one fsync per
+// request, the shape of BenchmarkReceive's commits at that concurrency without the
+// scheduling of many senders. Its CPU per message is the store's own.
+func BenchmarkReceiveBatch(b *testing.B) {
+	for _, batch := range []int{1, 8, 32} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			s := openTest(b, Options{})
+			b.ResetTimer()
+			start, cpu := time.Now(), cpuTime()
+			for i := 0; i < b.N; i += batch {
+				var msgs []*store.NewMessage
+				for j := i; j < min(i+batch, b.N); j++ {
+					msgs = append(msgs, benchMsg(int64(j), base.Add(time.Duration(j))))
+				}
+				if _, err := s.Receive(ctx, &store.ReceiveRequest{Messages: msgs, DedupeWindow: time.Hour}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			elapsed := time.Since(start)
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
+			b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/float64(b.N), "cpu-µs/msg")
+		})
+	}
+}
+
 // BenchmarkClaimRecord measures the delivery side: workers on separate destinations each
 // claim up to max entries, record them sent in one call, and claim again.
 func BenchmarkClaimRecord(b *testing.B) {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -369,7 +370,20 @@ type writer struct {
 	nextMsg, nextEntry       int64
 	flushedMsg, flushedEntry int64
 	counts, reqCounts        map[countKey]int
+
+	// activeLanes are the key lanes known to have an active entry in the open transaction,
+	// because a receive of it queued one: a new entry of such a lane is not its head, and
+	// needs no look-up to know it. Only receives and claims leave the set valid (they make
+	// no entry inactive); every other write calls forgetLanes first, and a rollback forgets
+	// it too.
+	activeLanes map[laneKey]bool
 }
+
+// laneKey names one key lane: a destination's entries with one order key.
+type laneKey struct{ channel, destination, key string }
+
+// forgetLanes drops what the transaction knows of active lanes; see writer.activeLanes.
+func (w *writer) forgetLanes() { clear(w.activeLanes) }
 
 // countKey names one row of queue_counts.
 type countKey struct{ channel, destination, state string }
@@ -378,7 +392,7 @@ type countKey struct{ channel, destination, state string }
 // the high-water marks and the rows present.
 func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
 	w := &writer{conn: conn, stmts: map[string]*sql.Stmt{},
-		counts: map[countKey]int{}, reqCounts: map[countKey]int{}}
+		counts: map[countKey]int{}, reqCounts: map[countKey]int{}, activeLanes: map[laneKey]bool{}}
 	err := conn.QueryRowContext(ctx, `SELECT
 			max((SELECT next FROM sequences WHERE name = 'messages'), coalesce((SELECT max(id) FROM messages), 0) + 1),
 			max((SELECT next FROM sequences WHERE name = 'entries'), coalesce((SELECT max(id) FROM entries), 0) + 1)`).
@@ -397,9 +411,9 @@ func (w *writer) begin() error {
 	if _, err := w.exec("BEGIN IMMEDIATE"); err != nil {
 		return err
 	}
+	w.forgetLanes()
 	var nextMsg, nextEntry int64
-	if err := w.queryRow(`SELECT (SELECT next FROM sequences WHERE name = 'messages'),
-		(SELECT next FROM sequences WHERE name = 'entries')`, nil, &nextMsg, &nextEntry); err != nil {
+	if err := w.queryRow(readSequencesSQL, nil, &nextMsg, &nextEntry); err != nil {
 		_, _ = w.exec("ROLLBACK")
 		return fmt.Errorf("read sequences: %w", err)
 	}
@@ -434,8 +448,19 @@ func (w *writer) move(channel, destination string, from, to store.EntryState) {
 // again by the next commit, since the rollback may have undone their last write.
 func (w *writer) reset() {
 	clear(w.counts)
+	w.forgetLanes()
 	w.flushedMsg, w.flushedEntry = 0, 0
 }
+
+// The statements of every transaction: the high-water marks read at its start, and the
+// queue counts and marks written at its end.
+const (
+	readSequencesSQL = `SELECT (SELECT next FROM sequences WHERE name = 'messages'),
+		(SELECT next FROM sequences WHERE name = 'entries')`
+	addCountSQL = `INSERT INTO queue_counts (channel, destination, state, n) VALUES (?, ?, ?, ?)
+		ON CONFLICT (channel, destination, state) DO UPDATE SET n = n + excluded.n`
+	setSequenceSQL = `UPDATE sequences SET next = ? WHERE name = ?`
+)
 
 // flush writes what the transaction added up: queue counts and ID high-water marks.
 func (w *writer) flush() error {
@@ -443,21 +468,19 @@ func (w *writer) flush() error {
 		if n == 0 {
 			continue
 		}
-		if _, err := w.exec(`INSERT INTO queue_counts (channel, destination, state, n) VALUES (?, ?, ?, ?)
-			ON CONFLICT (channel, destination, state) DO UPDATE SET n = n + excluded.n`,
-			k.channel, k.destination, k.state, n); err != nil {
+		if _, err := w.exec(addCountSQL, k.channel, k.destination, k.state, n); err != nil {
 			return fmt.Errorf("update queue counts: %w", err)
 		}
 	}
 	clear(w.counts)
 	if w.nextMsg != w.flushedMsg {
-		if _, err := w.exec(`UPDATE sequences SET next = ? WHERE name = 'messages'`, w.nextMsg); err != nil {
+		if _, err := w.exec(setSequenceSQL, w.nextMsg, "messages"); err != nil {
 			return fmt.Errorf("update sequences: %w", err)
 		}
 		w.flushedMsg = w.nextMsg
 	}
 	if w.nextEntry != w.flushedEntry {
-		if _, err := w.exec(`UPDATE sequences SET next = ? WHERE name = 'entries'`, w.nextEntry); err != nil {
+		if _, err := w.exec(setSequenceSQL, w.nextEntry, "entries"); err != nil {
 			return fmt.Errorf("update sequences: %w", err)
 		}
 		w.flushedEntry = w.nextEntry
@@ -530,4 +553,48 @@ func (w *writer) close() error {
 		st.Close()
 	}
 	return w.conn.Close()
+}
+
+// maxList is the most values one statement takes in an IN list or a VALUES list; longer
+// lists are cut into pieces of at most this many.
+const maxList = 64
+
+// listSize is the length a list of n values is padded to (n <= maxList): the next power of
+// two, so that a handful of prepared statements serve every length.
+func listSize(n int) int {
+	size := 1
+	for size < n {
+		size *= 2
+	}
+	return size
+}
+
+// placeholders returns "(?, ?, ?)" for n values.
+func placeholders(n int) string {
+	return "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
+}
+
+// rowPlaceholders returns rows groups of cols placeholders, comma-separated, for a VALUES list.
+func rowPlaceholders(rows, cols int) string {
+	one := placeholders(cols)
+	return strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
+}
+
+// inChunks calls fn with pieces of ids of at most maxList, each padded to listSize by
+// repeating its last ID (harmless in an IN list), as arguments, with the IN list's
+// placeholders.
+func inChunks(ids []int64, fn func(in string, args []any) error) error {
+	for len(ids) > 0 {
+		n := min(len(ids), maxList)
+		size := listSize(n)
+		args := make([]any, size)
+		for i := range size {
+			args[i] = ids[min(i, n-1)]
+		}
+		if err := fn(placeholders(size), args); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
 }

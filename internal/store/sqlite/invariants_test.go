@@ -18,7 +18,23 @@ var invariants = []struct{ name, query string }{
 		WHERE e.head <> coalesce(e.id = (
 			SELECT min(x.id) FROM entries x
 			WHERE x.channel = e.channel AND x.destination = e.destination AND x.order_key = e.order_key
-				AND (x.state IN ('PENDING', 'SENDING') OR (x.state = 'ERROR' AND x.hold = 1))), 0)`},
+				AND x.active = 1), 0)`},
+	{"active marks the entries that take part in their lane", `
+		SELECT id, state, hold, active FROM entries
+		WHERE active <> (state IN ('PENDING', 'SENDING') OR (state = 'ERROR' AND hold = 1))`},
+	{"attempts_total numbers the entry's attempts", `
+		SELECT e.id, e.attempts_total, a.n FROM entries e
+		LEFT JOIN (SELECT entry_id, max(number) AS n, count(*) AS c FROM events WHERE outcome <> '' GROUP BY entry_id) a
+			ON a.entry_id = e.id
+		WHERE e.attempts_total <> coalesce(a.n, 0) OR coalesce(a.n, 0) <> coalesce(a.c, 0)`},
+	{"an attempt is an event of one of its message's entries", `
+		SELECT v.id FROM events v WHERE v.outcome <> ''
+			AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.id = v.entry_id AND e.message_id = v.message_id)`},
+	{"every entry and event has its message", `
+		SELECT 'entry', e.id FROM entries e WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = e.message_id)
+		UNION ALL
+		SELECT 'event', v.id FROM events v WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = v.message_id)`},
+	{"only SENT entries have the bytes sent", `SELECT id, state FROM entries WHERE sent IS NOT NULL AND state <> 'SENT'`},
 	{"queue_counts counts the entries", `
 		SELECT c.channel, c.destination, c.state, c.n, count(e.id) FROM queue_counts c
 		LEFT JOIN entries e ON e.channel = c.channel AND e.destination = c.destination AND e.state = c.state
@@ -44,8 +60,14 @@ var invariants = []struct{ name, query string }{
 		SELECT name FROM sequences
 		WHERE (name = 'messages' AND next <= (SELECT coalesce(max(id), 0) FROM messages))
 			OR (name = 'entries' AND next <= (SELECT coalesce(max(id), 0) FROM entries))`},
-	{"pruned messages have no content", `
-		SELECT id FROM messages WHERE pruned = 1 AND (raw IS NOT NULL OR processed IS NOT NULL OR ack IS NOT NULL)`},
+	{"a message has content until it is pruned", `
+		SELECT m.id, m.pruned FROM messages m WHERE m.pruned = EXISTS (SELECT 1 FROM contents c WHERE c.id = m.id)
+		UNION ALL
+		SELECT c.id, NULL FROM contents c WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = c.id)
+		UNION ALL
+		SELECT m.id, m.pruned FROM messages m JOIN entries e ON e.message_id = m.id WHERE m.pruned = 1 AND e.sent IS NOT NULL
+		UNION ALL
+		SELECT m.id, m.pruned FROM messages m JOIN events v ON v.message_id = m.id WHERE m.pruned = 1 AND v.response IS NOT NULL`},
 }
 
 // checkInvariants fails the test for every invariant the database breaks. Sequences are

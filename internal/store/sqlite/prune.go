@@ -16,7 +16,7 @@ const pruneChunk = 100
 
 // finalSQL holds for a message none of whose entries a worker or an operator still has to act on.
 const finalSQL = `NOT EXISTS (SELECT 1 FROM entries e WHERE e.message_id = m.id
-	AND e.state NOT IN ('SENT', 'SKIPPED', 'FILTERED'))`
+	AND e.state <> 'SENT' AND e.state <> 'SKIPPED' AND e.state <> 'FILTERED')`
 
 // Prune removes the content (or, with all, the whole) of at most batch messages received
 // before cutoff whose entries are all final, oldest first, in transactions of at most
@@ -99,16 +99,25 @@ func pruneOnce(w *writer, before int64, all bool, n int, after int64) (int, int6
 		if err := counts.Err(); err != nil {
 			return 0, 0, err
 		}
-		// Entries, attempts and events go with their message (ON DELETE CASCADE).
-		if _, err := w.conn.ExecContext(bg, `DELETE FROM messages WHERE id IN `+in, ids...); err != nil {
-			return 0, 0, err
+		// Entries and events (attempts among them) go with their message. The foreign keys
+		// declare it, but are not enforced (see Open), so the store deletes them itself.
+		for _, q := range []string{
+			`DELETE FROM contents WHERE id IN ` + in,
+			`DELETE FROM events WHERE message_id IN ` + in,
+			`DELETE FROM entries WHERE message_id IN ` + in,
+			`DELETE FROM messages WHERE id IN ` + in,
+		} {
+			if _, err := w.conn.ExecContext(bg, q, ids...); err != nil {
+				return 0, 0, err
+			}
 		}
 		return len(ids), after, nil
 	}
 	for _, q := range []string{
-		`UPDATE messages SET raw = NULL, processed = NULL, ack = NULL, pruned = 1 WHERE id IN ` + in,
+		`DELETE FROM contents WHERE id IN ` + in,
+		`UPDATE messages SET pruned = 1 WHERE id IN ` + in,
 		`UPDATE entries SET sent = NULL WHERE message_id IN ` + in,
-		`UPDATE attempts SET response = NULL WHERE entry_id IN (SELECT id FROM entries WHERE message_id IN ` + in + `)`,
+		`UPDATE events SET response = NULL WHERE message_id IN ` + in + ` AND response IS NOT NULL`,
 	} {
 		if _, err := w.conn.ExecContext(bg, q, ids...); err != nil {
 			return 0, 0, err

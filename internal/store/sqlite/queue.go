@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -10,9 +9,44 @@ import (
 	"github.com/courier-hl7/courier/internal/store"
 )
 
-// activeSQL is the condition for an entry that takes part in its lane's order. It must read
-// exactly as in the partial indexes entries_lane and entries_key_lane for SQLite to use them.
-const activeSQL = "(e.state IN ('PENDING', 'SENDING') OR (e.state = 'ERROR' AND e.hold = 1))"
+// activeSQL is the condition for an entry that takes part in its lane's order: the store sets
+// entries.active when an entry joins or leaves its lane (PENDING, SENDING, or ERROR holding
+// the lane). It reads as in the partial indexes entries_lane and entries_key_lane, so that
+// SQLite uses them.
+const activeSQL = "e.active = 1"
+
+// strictLaneSQL lists a destination's lane in queue order, for strict claims.
+const strictLaneSQL = `SELECT e.id, e.state, e.next_attempt_at FROM entries e
+	WHERE e.channel = ? AND e.destination = ? AND ` + activeSQL + `
+	ORDER BY e.id LIMIT ?`
+
+// laneLeasedSQL reports whether a destination has a live lease, for strict claims.
+const laneLeasedSQL = `SELECT EXISTS (SELECT 1 FROM entries e
+	WHERE e.channel = ? AND e.destination = ? AND e.state = 'SENDING' AND e.lease_until > ?)`
+
+// headsSQL lists the heads of a destination's key lanes, oldest first, for keyed claims.
+const headsSQL = `SELECT e.id, e.order_key, e.state, e.next_attempt_at, e.lease_until FROM entries e
+	WHERE e.channel = ? AND e.destination = ? AND e.head = 1 AND e.id > ?
+	ORDER BY e.id LIMIT 64`
+
+// keyLeasedSQL reports whether a key lane has a live lease on another entry, for keyed claims.
+const keyLeasedSQL = `SELECT EXISTS (SELECT 1 FROM entries e
+	WHERE e.channel = ? AND e.destination = ? AND e.order_key = ? AND e.state = 'SENDING'
+		AND e.lease_until > ? AND e.id <> ?)`
+
+// doneSQL is the condition of entries_state, which lists entries by state except those of
+// lanes (PENDING, SENDING), which entries_lane lists. A query by another state adds it, so
+// that SQLite uses the index.
+const doneSQL = "e.state NOT IN ('PENDING', 'SENDING')"
+
+// heldSQL lists a destination's entries held in a group, in queue order, with content.
+const heldSQL = `SELECT ` + entryCols + `, c.raw, c.processed
+	FROM entries e JOIN messages m ON m.id = e.message_id LEFT JOIN contents c ON c.id = e.message_id
+	WHERE e.channel = ? AND e.destination = ? AND e.state = 'HELD' AND ` + doneSQL + ` AND e.grp = ?
+	ORDER BY e.id`
+
+// laneHeadSQL finds the oldest active entry of a key lane: its head.
+const laneHeadSQL = `SELECT min(id) FROM entries WHERE channel = ? AND destination = ? AND order_key = ? AND active = 1`
 
 // entryCols are the columns scanned by scanEntry, from entries e joined with messages m.
 const entryCols = `e.id, e.message_id, e.channel, e.destination, e.order_key, e.state, e.attempts,
@@ -83,24 +117,41 @@ func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) (store.ClaimR
 		if err != nil {
 			return err
 		}
-		for _, cand := range cands {
-			id := cand.id
+		// The leases, then the entries with their content: one statement each for the
+		// whole claim. A lease keeps the entry in its lane (SENDING is active), so it
+		// changes no head and no message status.
+		ids := make([]int64, len(cands))
+		for i, cand := range cands {
+			ids[i] = cand.id
 			w.move(req.Channel, req.Destination, cand.state, store.EntrySending)
-			var token int64
-			if err := w.queryRow(`UPDATE entries SET state = 'SENDING', owner = ?, lease_until = ?, token = token + 1, updated_at = ?
-				WHERE id = ? RETURNING token`, []any{req.Owner, until, now, id}, &token); err != nil {
-				return fmt.Errorf("lease entry %d: %w", id, err)
-			}
-			st, err := w.stmt(`SELECT ` + entryCols + `, m.raw, m.processed
-				FROM entries e JOIN messages m ON m.id = e.message_id WHERE e.id = ?`)
+		}
+		err = inChunks(ids, func(in string, args []any) error {
+			_, err := w.exec(leaseSQL(in), append([]any{req.Owner, until, now}, args...)...)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("lease entries: %w", err)
+		}
+		err = inChunks(ids, func(in string, args []any) error {
+			rows, err := w.query(leasedSQL(in), args...)
 			if err != nil {
 				return err
 			}
-			var c claimed
-			if c.e, err = scanEntry(st.QueryRowContext(bg, id), &c.raw, &c.processed); err != nil {
-				return fmt.Errorf("load entry %d: %w", id, err)
+			defer rows.Close()
+			for rows.Next() {
+				var c claimed
+				if c.e, err = scanEntry(rows, &c.raw, &c.processed); err != nil {
+					return err
+				}
+				got = append(got, c)
 			}
-			got = append(got, c)
+			return rows.Err()
+		})
+		if err != nil {
+			return fmt.Errorf("load leased entries: %w", err)
+		}
+		if len(got) != len(ids) {
+			return fmt.Errorf("leased %d entries, loaded %d", len(ids), len(got))
 		}
 		if blockedID != 0 {
 			st, err := w.stmt(`SELECT ` + entryCols + ` FROM entries e JOIN messages m ON m.id = e.message_id WHERE e.id = ?`)
@@ -132,6 +183,20 @@ func (s *Store) Claim(ctx context.Context, req store.ClaimRequest) (store.ClaimR
 	return res, nil
 }
 
+// leaseSQL leases the entries whose IDs are in the IN list in; a lease keeps an entry in
+// its lane, so it sets neither active nor head.
+func leaseSQL(in string) string {
+	return `UPDATE entries SET state = 'SENDING', owner = ?, lease_until = ?, token = token + 1, updated_at = ?
+		WHERE id IN ` + in
+}
+
+// leasedSQL reads the entries whose IDs are in the IN list in, with their content.
+func leasedSQL(in string) string {
+	return `SELECT ` + entryCols + `, c.raw, c.processed
+		FROM entries e JOIN messages m ON m.id = e.message_id LEFT JOIN contents c ON c.id = e.message_id
+		WHERE e.id IN ` + in + ` ORDER BY e.id`
+}
+
 // candidate is an entry a claim may lease, and the state it is in.
 type candidate struct {
 	id    int64
@@ -144,17 +209,13 @@ type candidate struct {
 // the head is an ERROR holding the lane, blockedID is the head.
 func strictCandidates(w *writer, channel, dest string, now int64, limit int) (cands []candidate, nextDue, blockedID int64, err error) {
 	var busy bool
-	if err := w.queryRow(`SELECT EXISTS (SELECT 1 FROM entries e
-		WHERE e.channel = ? AND e.destination = ? AND e.state = 'SENDING' AND e.lease_until > ?)`,
-		[]any{channel, dest, now}, &busy); err != nil {
+	if err := w.queryRow(laneLeasedSQL, []any{channel, dest, now}, &busy); err != nil {
 		return nil, 0, 0, err
 	}
 	if busy {
 		return nil, 0, 0, nil
 	}
-	rows, err := w.query(`SELECT e.id, e.state, e.next_attempt_at FROM entries e
-		WHERE e.channel = ? AND e.destination = ? AND `+activeSQL+`
-		ORDER BY e.id LIMIT ?`, channel, dest, limit)
+	rows, err := w.query(strictLaneSQL, channel, dest, limit)
 	if err != nil {
 		return nil, 0, 0, err
 	}
@@ -191,9 +252,7 @@ func keyedCandidates(w *writer, channel, dest string, now int64, limit int) (can
 	}
 	var after int64
 	for len(cands) < limit {
-		rows, err := w.query(`SELECT e.id, e.order_key, e.state, e.next_attempt_at, e.lease_until FROM entries e
-			WHERE e.channel = ? AND e.destination = ? AND e.head = 1 AND e.id > ?
-			ORDER BY e.id LIMIT 64`, channel, dest, after)
+		rows, err := w.query(headsSQL, channel, dest, after)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -232,10 +291,7 @@ func keyedCandidates(w *writer, channel, dest string, now int64, limit int) (can
 			// An operator may have retried an older entry of this key while a newer one is
 			// in flight: the key lane stays one-at-a-time.
 			var busy bool
-			if err := w.queryRow(`SELECT EXISTS (SELECT 1 FROM entries e
-				WHERE e.channel = ? AND e.destination = ? AND e.order_key = ? AND e.state = 'SENDING'
-					AND e.lease_until > ? AND e.id <> ?)`,
-				[]any{channel, dest, h.key, now, h.id}, &busy); err != nil {
+			if err := w.queryRow(keyLeasedSQL, []any{channel, dest, h.key, now, h.id}, &busy); err != nil {
 				return nil, 0, err
 			}
 			if !busy {
@@ -250,7 +306,8 @@ func keyedCandidates(w *writer, channel, dest string, now int64, limit int) (can
 }
 
 // Record stores the outcomes of claimed entries, each checked against its entry's current
-// fencing token.
+// fencing token. The whole call reads its entries with one statement and writes them with
+// one per form of change (see writeChanges).
 func (s *Store) Record(ctx context.Context, outcomes []store.Outcome) ([]error, error) {
 	sent := make([][]byte, len(outcomes))
 	resp := make([][]byte, len(outcomes))
@@ -266,14 +323,21 @@ func (s *Store) Record(ctx context.Context, outcomes []store.Outcome) ([]error, 
 	errs := make([]error, len(outcomes))
 	now := s.now().UnixNano()
 	err := s.do(ctx, true, func(w *writer) error {
-		for i := range outcomes {
-			var err error
-			errs[i], err = recordOne(w, &outcomes[i], sent[i], resp[i], now)
-			if err != nil {
-				return fmt.Errorf("entry %d: %w", outcomes[i].EntryID, err)
-			}
+		clear(errs) // the function may run twice
+		w.forgetLanes()
+		ids := make([]int64, len(outcomes))
+		for i, o := range outcomes {
+			ids[i] = o.EntryID
 		}
-		return nil
+		cs, err := loadChanges(w, ids)
+		if err != nil {
+			return err
+		}
+		var evs []event
+		for i := range outcomes {
+			evs, errs[i] = applyOutcome(cs[outcomes[i].EntryID], &outcomes[i], sent[i], resp[i], now, evs)
+		}
+		return writeChanges(w, cs, evs)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
@@ -281,21 +345,15 @@ func (s *Store) Record(ctx context.Context, outcomes []store.Outcome) ([]error, 
 	return errs, nil
 }
 
-// recordOne applies one outcome. It returns the outcome's own error (not found, stale lease)
-// or an error for the whole call.
-func recordOne(w *writer, o *store.Outcome, sent, resp []byte, now int64) (outcomeErr, err error) {
-	var state, channel, dest string
-	var token, msgID int64
-	err = w.queryRow(`SELECT state, token, message_id, channel, destination FROM entries WHERE id = ?`,
-		[]any{o.EntryID}, &state, &token, &msgID, &channel, &dest)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("entry %d: %w", o.EntryID, store.ErrNotFound), nil
+// applyOutcome applies one outcome to its entry, as read by loadChanges (nil when there is
+// none) and changed by the outcomes before it in the call, and appends its event. The error
+// is the outcome's own: not found, stale lease, or an invalid outcome.
+func applyOutcome(c *change, o *store.Outcome, sent, resp []byte, now int64, evs []event) ([]event, error) {
+	if c == nil {
+		return evs, fmt.Errorf("entry %d: %w", o.EntryID, store.ErrNotFound)
 	}
-	if err != nil {
-		return nil, err
-	}
-	if token != o.Token || (state != string(store.EntrySending) && state != string(store.EntryHeld)) {
-		return fmt.Errorf("entry %d: token %d: %w", o.EntryID, o.Token, store.ErrStaleLease), nil
+	if c.token != o.Token || (c.state != store.EntrySending && c.state != store.EntryHeld) {
+		return evs, fmt.Errorf("entry %d: token %d: %w", o.EntryID, o.Token, store.ErrStaleLease)
 	}
 	at := nanos(o.Finished)
 	if at == 0 {
@@ -305,81 +363,50 @@ func recordOne(w *writer, o *store.Outcome, sent, resp []byte, now int64) (outco
 	if started == 0 {
 		started = at
 	}
-	attempt := func(outcome string) error {
-		_, err := w.exec(`INSERT INTO attempts (entry_id, number, started, finished, outcome, response_code, response, error)
-			VALUES (?1, (SELECT count(*) + 1 FROM attempts WHERE entry_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7)`,
-			o.EntryID, started, at, outcome, o.ResponseCode, resp, o.Error)
-		if err != nil {
-			return fmt.Errorf("insert attempt: %w", err)
-		}
-		return nil
+	ev := event{msgID: c.msgID, entryID: c.id, at: at, actor: "engine"}
+	attempt := func(outcome, kind, detail string) {
+		c.attempts++
+		c.total++
+		ev.kind, ev.detail, ev.outcome, ev.number = kind, detail, outcome, c.total
+		ev.started, ev.code, ev.response, ev.err = started, o.ResponseCode, resp, o.Error
 	}
-	event := func(kind, detail string) error {
-		return insertEvent(w, msgID, o.EntryID, at, kind, "engine", detail)
-	}
-	from := store.EntryState(state)
 	switch o.Kind {
 	case store.OutcomeSent:
-		if _, err := w.exec(`UPDATE entries SET state = 'SENT', hold = 0, owner = '', lease_until = 0, grp = '',
-				attempts = attempts + 1, next_attempt_at = 0, last_error = '', sent = ?, updated_at = ?
-			WHERE id = ?`, sent, at, o.EntryID); err != nil {
-			return nil, err
-		}
-		w.move(channel, dest, from, store.EntrySent)
-		if err := attempt("SENT"); err != nil {
-			return nil, err
-		}
-		return nil, event("sent", withCode("delivered", o.ResponseCode))
+		c.state, c.hold, c.grp, c.next, c.lastError, c.sent = store.EntrySent, false, "", 0, "", sent
+		attempt("SENT", "sent", withCode("delivered", o.ResponseCode))
 	case store.OutcomeRetry:
-		if _, err := w.exec(`UPDATE entries SET state = 'PENDING', hold = 0, owner = '', lease_until = 0, grp = '',
-				attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ?
-			WHERE id = ?`, nanos(o.NextAttemptAt), o.Error, at, o.EntryID); err != nil {
-			return nil, err
-		}
-		w.move(channel, dest, from, store.EntryPending)
-		if err := attempt("RETRY"); err != nil {
-			return nil, err
-		}
+		c.state, c.hold, c.grp, c.next, c.lastError = store.EntryPending, false, "", nanos(o.NextAttemptAt), o.Error
 		detail := withCode("failed", o.ResponseCode) + ": " + o.Error
 		if !o.NextAttemptAt.IsZero() {
 			detail += "; next attempt at " + o.NextAttemptAt.UTC().Format(time.RFC3339Nano)
 		}
-		return nil, event("attempt", detail)
+		attempt("RETRY", "attempt", detail)
 	case store.OutcomeFailed:
-		hold := 1
 		policy := "the queue holds until an operator acts"
 		if o.MoveOn {
-			hold, policy = 0, "the queue moves on"
+			policy = "the queue moves on"
 		}
-		if _, err := w.exec(`UPDATE entries SET state = 'ERROR', hold = ?, owner = '', lease_until = 0, grp = '',
-				attempts = attempts + 1, next_attempt_at = 0, last_error = ?, updated_at = ?
-			WHERE id = ?`, hold, o.Error, at, o.EntryID); err != nil {
-			return nil, err
-		}
-		w.move(channel, dest, from, store.EntryError)
-		if err := attempt("FAILED"); err != nil {
-			return nil, err
-		}
-		return nil, event("failed", withCode("gave up", o.ResponseCode)+": "+o.Error+"; "+policy)
+		c.state, c.hold, c.grp, c.next, c.lastError = store.EntryError, !o.MoveOn, "", 0, o.Error
+		attempt("FAILED", "failed", withCode("gave up", o.ResponseCode)+": "+o.Error+"; "+policy)
 	case store.OutcomeHeld:
 		if o.Group == "" {
-			return fmt.Errorf("entry %d: held outcome without a group", o.EntryID), nil
+			return evs, fmt.Errorf("entry %d: held outcome without a group", o.EntryID)
 		}
-		if _, err := w.exec(`UPDATE entries SET state = 'HELD', hold = 0, owner = '', lease_until = 0, grp = ?, updated_at = ?
-			WHERE id = ?`, o.Group, at, o.EntryID); err != nil {
-			return nil, err
-		}
-		w.move(channel, dest, from, store.EntryHeld)
-		return nil, event("held", "held in group "+o.Group)
+		c.state, c.hold, c.grp = store.EntryHeld, false, o.Group
+		ev.kind, ev.detail = "held", "held in group "+o.Group
 	case store.OutcomeRelease:
-		if _, err := w.exec(`UPDATE entries SET state = 'PENDING', hold = 0, owner = '', lease_until = 0, grp = '', updated_at = ?
-			WHERE id = ?`, at, o.EntryID); err != nil {
-			return nil, err
-		}
-		w.move(channel, dest, from, store.EntryPending)
-		return nil, nil
+		c.state, c.hold, c.grp = store.EntryPending, false, ""
+	case store.OutcomeFiltered:
+		c.state, c.hold, c.grp = store.EntryFiltered, false, ""
+		ev.kind, ev.detail = "filtered", "filtered by the destination"
+	default:
+		return evs, fmt.Errorf("entry %d: unknown outcome kind %d", o.EntryID, o.Kind)
 	}
-	return fmt.Errorf("entry %d: unknown outcome kind %d", o.EntryID, o.Kind), nil
+	c.at, c.changed = at, true
+	if ev.kind != "" {
+		evs = append(evs, ev)
+	}
+	return evs, nil
 }
 
 func withCode(s, code string) string {
@@ -396,10 +423,7 @@ func (s *Store) Held(ctx context.Context, channel, destination, group string) ([
 		return nil, err
 	}
 	defer s.leave()
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+entryCols+`, m.raw, m.processed
-		FROM entries e JOIN messages m ON m.id = e.message_id
-		WHERE e.channel = ? AND e.destination = ? AND e.state = 'HELD' AND e.grp = ?
-		ORDER BY e.id`, channel, destination, group)
+	rows, err := s.rdb.QueryContext(ctx, heldSQL, channel, destination, group)
 	if err != nil {
 		return nil, fmt.Errorf("held %s/%s: %w", channel, destination, classify(err))
 	}
@@ -460,63 +484,55 @@ func (s *Store) ReleaseOwner(ctx context.Context, owner string) (int, error) {
 // Retry makes an ERROR or PENDING entry due now and starts its attempt count again; its
 // attempt history is kept.
 func (s *Store) Retry(ctx context.Context, entryID int64, actor string) error {
-	return s.operate(ctx, entryID, actor, "retry", func(w *writer, e opEntry, now int64) error {
-		state := e.state
-		if state != string(store.EntryError) && state != string(store.EntryPending) {
-			return fmt.Errorf("retry entry %d: it is %s: %w", entryID, state, store.ErrInvalidState)
+	return s.operate(ctx, entryID, actor, "retry", func(c *change, now int64) (event, error) {
+		was := c.state
+		if was != store.EntryError && was != store.EntryPending {
+			return event{}, fmt.Errorf("retry entry %d: it is %s: %w", entryID, was, store.ErrInvalidState)
 		}
-		if _, err := w.exec(`UPDATE entries SET state = 'PENDING', hold = 0, next_attempt_at = 0, attempts = 0, updated_at = ?
-			WHERE id = ?`, now, entryID); err != nil {
-			return err
-		}
-		w.move(e.channel, e.dest, store.EntryState(state), store.EntryPending)
-		return insertEvent(w, e.msgID, entryID, now, "retried", actor, "retried by "+actor+" (was "+state+")")
+		c.state, c.hold, c.next, c.attempts = store.EntryPending, false, 0, 0
+		return event{kind: "retried", detail: "retried by " + actor + " (was " + string(was) + ")"}, nil
 	})
 }
 
 // Skip makes a PENDING, HELD or ERROR entry SKIPPED (final).
 func (s *Store) Skip(ctx context.Context, entryID int64, actor string) error {
-	return s.operate(ctx, entryID, actor, "skip", func(w *writer, e opEntry, now int64) error {
-		state := e.state
-		switch store.EntryState(state) {
+	return s.operate(ctx, entryID, actor, "skip", func(c *change, now int64) (event, error) {
+		was := c.state
+		switch was {
 		case store.EntryPending, store.EntryHeld, store.EntryError:
 		default:
-			return fmt.Errorf("skip entry %d: it is %s: %w", entryID, state, store.ErrInvalidState)
+			return event{}, fmt.Errorf("skip entry %d: it is %s: %w", entryID, was, store.ErrInvalidState)
 		}
-		if _, err := w.exec(`UPDATE entries SET state = 'SKIPPED', hold = 0, owner = '', lease_until = 0, grp = '', updated_at = ?
-			WHERE id = ?`, now, entryID); err != nil {
-			return err
-		}
-		w.move(e.channel, e.dest, store.EntryState(state), store.EntrySkipped)
-		return insertEvent(w, e.msgID, entryID, now, "skipped", actor, "skipped by "+actor+" (was "+state+")")
+		c.state, c.hold, c.grp = store.EntrySkipped, false, ""
+		return event{kind: "skipped", detail: "skipped by " + actor + " (was " + string(was) + ")"}, nil
 	})
 }
 
-// opEntry is what an operator action reads of its entry.
-type opEntry struct {
-	state, channel, dest string
-	msgID                int64
-}
-
-// operate runs an operator action on one entry.
-func (s *Store) operate(ctx context.Context, entryID int64, actor, verb string, fn func(w *writer, e opEntry, now int64) error) error {
+// operate runs an operator action on one entry: fn changes the entry and returns the event
+// to record with the actor.
+func (s *Store) operate(ctx context.Context, entryID int64, actor, verb string, fn func(c *change, now int64) (event, error)) error {
 	if actor == "" {
 		return fmt.Errorf("%s entry %d: actor is required", verb, entryID)
 	}
 	now := s.now().UnixNano()
-	err := s.do(ctx, true, func(w *writer) error {
-		var e opEntry
-		err := w.queryRow(`SELECT state, channel, destination, message_id FROM entries WHERE id = ?`,
-			[]any{entryID}, &e.state, &e.channel, &e.dest, &e.msgID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("%s entry %d: %w", verb, entryID, store.ErrNotFound)
-		}
+	return s.do(ctx, true, func(w *writer) error {
+		w.forgetLanes()
+		cs, err := loadChanges(w, []int64{entryID})
 		if err != nil {
 			return fmt.Errorf("%s entry %d: %w", verb, entryID, err)
 		}
-		return fn(w, e, now)
+		c := cs[entryID]
+		if c == nil {
+			return fmt.Errorf("%s entry %d: %w", verb, entryID, store.ErrNotFound)
+		}
+		ev, err := fn(c, now)
+		if err != nil {
+			return err
+		}
+		c.at, c.changed = now, true
+		ev.msgID, ev.entryID, ev.at, ev.actor = c.msgID, c.id, now, actor
+		return writeChanges(w, cs, []event{ev})
 	})
-	return err
 }
 
 // AddEvent appends an event to a message's history.

@@ -54,8 +54,8 @@ func (s *Store) message(ctx context.Context, id int64) (*store.Message, error) {
 	defer func() { _ = tx.Rollback() }() // read-only: nothing to keep
 
 	var raw, processed, ack []byte
-	m, err := scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageCols+`, m.raw, m.processed, m.ack
-		FROM messages m WHERE m.id = ?`, id), &raw, &processed, &ack)
+	m, err := scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageCols+`, c.raw, c.processed, c.ack
+		FROM messages m LEFT JOIN contents c ON c.id = m.id WHERE m.id = ?`, id), &raw, &processed, &ack)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -98,52 +98,83 @@ func (s *Store) message(ctx context.Context, id int64) (*store.Message, error) {
 		return nil, classify(err)
 	}
 
-	rows, err = tx.QueryContext(ctx, `SELECT a.id, a.entry_id, a.number, a.started, a.finished, a.outcome,
-			a.response_code, a.response, a.error
-		FROM attempts a JOIN entries e ON e.id = a.entry_id WHERE e.message_id = ? ORDER BY a.id`, id)
-	if err != nil {
-		return nil, classify(err)
-	}
-	for rows.Next() {
-		a := &store.Attempt{}
-		var started, finished int64
-		var resp []byte
-		if err := rows.Scan(&a.ID, &a.EntryID, &a.Number, &started, &finished, &a.Outcome,
-			&a.ResponseCode, &resp, &a.Error); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		a.Started, a.Finished = fromNanos(started), fromNanos(finished)
-		if a.Response, err = s.open(resp); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		m.Attempts = append(m.Attempts, a)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, classify(err)
-	}
-
-	rows, err = tx.QueryContext(ctx, `SELECT id, message_id, entry_id, time, kind, actor, detail
+	// Events, attempts among them (an attempt is the event that recorded it).
+	rows, err = tx.QueryContext(ctx, `SELECT id, entry_id, time, kind, actor, detail,
+			outcome, number, started, response_code, response, error
 		FROM events WHERE message_id = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, classify(err)
 	}
 	defer rows.Close()
+	m.Events = append(m.Events, receivedEvent(m))
+	filteredLater := map[int64]bool{}
 	for rows.Next() {
-		ev := &store.Event{}
-		var at int64
-		if err := rows.Scan(&ev.ID, &ev.MessageID, &ev.EntryID, &at, &ev.Kind, &ev.Actor, &ev.Detail); err != nil {
+		ev := &store.Event{MessageID: id}
+		var a store.Attempt
+		var at, started int64
+		var resp []byte
+		if err := rows.Scan(&ev.ID, &ev.EntryID, &at, &ev.Kind, &ev.Actor, &ev.Detail,
+			&a.Outcome, &a.Number, &started, &a.ResponseCode, &resp, &a.Error); err != nil {
 			return nil, err
 		}
 		ev.Time = fromNanos(at)
 		m.Events = append(m.Events, ev)
+		if ev.Kind == "filtered" && ev.EntryID != 0 {
+			filteredLater[ev.EntryID] = true
+		}
+		if a.Outcome == "" {
+			continue
+		}
+		a.ID, a.EntryID, a.Started, a.Finished = ev.ID, ev.EntryID, fromNanos(started), ev.Time
+		if a.Response, err = s.open(resp); err != nil {
+			return nil, err
+		}
+		m.Attempts = append(m.Attempts, &a)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, classify(err)
 	}
+	m.Events[0].Detail = receivedDetail(m, filteredLater)
 	return m, nil
+}
+
+// receivedEvent is the event of a message's receipt. It is not stored: the message row says
+// when and where from, and its entries where it went. Its ID is 0, before every stored event
+// of the message.
+func receivedEvent(m *store.Message) *store.Event {
+	return &store.Event{MessageID: m.ID, Time: m.ReceivedAt, Kind: "received", Actor: "engine"}
+}
+
+// receivedDetail tells where a message came from and where it was queued or filtered when it
+// was received. An entry filtered later, by its destination at send time, has an event of
+// its own, and was queued at receipt.
+func receivedDetail(m *store.Message, filteredLater map[int64]bool) string {
+	var b strings.Builder
+	b.WriteString("received")
+	switch {
+	case m.Remote != "" && m.File != "":
+		b.WriteString(" from " + m.Remote + " file " + m.File)
+	case m.Remote != "":
+		b.WriteString(" from " + m.Remote)
+	case m.File != "":
+		b.WriteString(" from file " + m.File)
+	}
+	if m.Reprocessed != 0 {
+		fmt.Fprintf(&b, "; reprocessed from message %d", m.Reprocessed)
+	}
+	for _, filtered := range []bool{false, true} {
+		sep := "; queued for "
+		if filtered {
+			sep = "; filtered by "
+		}
+		for _, e := range m.Entries {
+			if (e.State == store.EntryFiltered && !filteredLater[e.ID]) == filtered {
+				b.WriteString(sep + e.Destination)
+				sep = ", "
+			}
+		}
+	}
+	return b.String()
 }
 
 // Messages returns the messages matching q, newest first, without content, entries or events.
@@ -238,13 +269,15 @@ func (s *Store) Entries(ctx context.Context, channel, destination string, states
 		limit = 100
 	}
 	// One index range per state, merged: ordering the union in SQL would sort every
-	// delivered entry of the destination.
+	// delivered entry of the destination. PENDING and SENDING entries, and ERROR entries
+	// holding their lane, are in entries_lane; the others in entries_state.
 	var out []*store.Entry
 	for _, st := range slices.Compact(slices.Sorted(slices.Values(states))) {
-		rows, err := s.rdb.QueryContext(ctx, `SELECT `+entryCols+`
-			FROM entries e JOIN messages m ON m.id = e.message_id
-			WHERE e.channel = ? AND e.destination = ? AND e.state = ? ORDER BY e.id LIMIT ?`,
-			channel, destination, string(st), limit)
+		query := entriesByStateSQL
+		if st == store.EntryPending || st == store.EntrySending {
+			query = laneByStateSQL
+		}
+		rows, err := s.rdb.QueryContext(ctx, query, channel, destination, string(st), limit)
 		if err != nil {
 			return nil, fmt.Errorf("entries %s/%s: %w", channel, destination, classify(err))
 		}
@@ -267,6 +300,18 @@ func (s *Store) Entries(ctx context.Context, channel, destination string, states
 	}
 	return out, nil
 }
+
+// entriesByStateSQL lists a destination's entries in one state other than PENDING and
+// SENDING, in queue order (entries_state).
+const entriesByStateSQL = `SELECT ` + entryCols + `
+	FROM entries e JOIN messages m ON m.id = e.message_id
+	WHERE e.channel = ? AND e.destination = ? AND e.state = ? AND ` + doneSQL + ` ORDER BY e.id LIMIT ?`
+
+// laneByStateSQL lists a destination's PENDING or SENDING entries, in queue order, from its
+// lane (entries_lane), which holds them with the few ERROR entries holding a lane.
+const laneByStateSQL = `SELECT ` + entryCols + `
+	FROM entries e JOIN messages m ON m.id = e.message_id
+	WHERE e.channel = ? AND e.destination = ? AND ` + activeSQL + ` AND e.state = ? ORDER BY e.id LIMIT ?`
 
 // Stats describes every destination queue that has entries.
 func (s *Store) Stats(ctx context.Context) ([]store.QueueStats, error) {
@@ -325,12 +370,7 @@ func (s *Store) stats(ctx context.Context) ([]store.QueueStats, error) {
 		q := &out[i]
 		// The oldest non-final entry: the first of each non-final state, by queue order.
 		var oldest sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT min(id) FROM (
-				SELECT min(id) AS id FROM entries WHERE channel = ?1 AND destination = ?2 AND state = 'PENDING'
-				UNION ALL SELECT min(id) FROM entries WHERE channel = ?1 AND destination = ?2 AND state = 'SENDING'
-				UNION ALL SELECT min(id) FROM entries WHERE channel = ?1 AND destination = ?2 AND state = 'HELD'
-				UNION ALL SELECT min(id) FROM entries WHERE channel = ?1 AND destination = ?2 AND state = 'ERROR')`,
-			q.Channel, q.Destination).Scan(&oldest); err != nil {
+		if err := tx.QueryRowContext(ctx, oldestSQL, q.Channel, q.Destination).Scan(&oldest); err != nil {
 			return nil, err
 		}
 		if oldest.Valid {
@@ -343,15 +383,9 @@ func (s *Store) stats(ctx context.Context) ([]store.QueueStats, error) {
 		}
 		// BlockedBy: the oldest ERROR entry holding its lane, or else the destination's head
 		// when it is failing and waiting for its next attempt.
-		e, err := scanEntry(tx.QueryRowContext(ctx, `SELECT `+entryCols+`
-			FROM entries e JOIN messages m ON m.id = e.message_id
-			WHERE e.channel = ? AND e.destination = ? AND e.state = 'ERROR' AND e.hold = 1
-			ORDER BY e.id LIMIT 1`, q.Channel, q.Destination))
+		e, err := scanEntry(tx.QueryRowContext(ctx, blockingErrorSQL, q.Channel, q.Destination))
 		if errors.Is(err, sql.ErrNoRows) {
-			e, err = scanEntry(tx.QueryRowContext(ctx, `SELECT `+entryCols+`
-				FROM entries e JOIN messages m ON m.id = e.message_id
-				WHERE e.channel = ? AND e.destination = ? AND `+activeSQL+`
-				ORDER BY e.id LIMIT 1`, q.Channel, q.Destination))
+			e, err = scanEntry(tx.QueryRowContext(ctx, laneHeadEntrySQL, q.Channel, q.Destination))
 			if err == nil && (e.State != store.EntryPending || e.Attempts == 0) {
 				e = nil
 			}
@@ -366,6 +400,25 @@ func (s *Store) stats(ctx context.Context) ([]store.QueueStats, error) {
 	}
 	return out, nil
 }
+
+// oldestSQL finds a destination's oldest entry that is not final: the head of its lane, or
+// its oldest HELD or ERROR entry.
+const oldestSQL = `SELECT min(id) FROM (
+	SELECT min(e.id) AS id FROM entries e WHERE e.channel = ?1 AND e.destination = ?2 AND ` + activeSQL + `
+	UNION ALL SELECT min(e.id) FROM entries e WHERE e.channel = ?1 AND e.destination = ?2 AND e.state = 'HELD' AND ` + doneSQL + `
+	UNION ALL SELECT min(e.id) FROM entries e WHERE e.channel = ?1 AND e.destination = ?2 AND e.state = 'ERROR' AND ` + doneSQL + `)`
+
+// blockingErrorSQL finds a destination's oldest ERROR entry holding its lane.
+const blockingErrorSQL = `SELECT ` + entryCols + `
+	FROM entries e JOIN messages m ON m.id = e.message_id
+	WHERE e.channel = ? AND e.destination = ? AND e.state = 'ERROR' AND ` + doneSQL + ` AND e.hold = 1
+	ORDER BY e.id LIMIT 1`
+
+// laneHeadEntrySQL reads the head of a destination's lane.
+const laneHeadEntrySQL = `SELECT ` + entryCols + `
+	FROM entries e JOIN messages m ON m.id = e.message_id
+	WHERE e.channel = ? AND e.destination = ? AND ` + activeSQL + `
+	ORDER BY e.id LIMIT 1`
 
 // StateGet reads a channel's state value.
 func (s *Store) StateGet(ctx context.Context, channel, key string) ([]byte, bool, error) {

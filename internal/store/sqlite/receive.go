@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/courier-hl7/courier/internal/store"
 )
@@ -150,67 +149,42 @@ func (s *Store) insertMessage(w *writer, in *incoming, window int64, rc *store.R
 	// A reprocessed message is a deliberate second run of its original: never a duplicate.
 	if window > 0 && m.Reprocessed == 0 {
 		since := in.receivedAt - window
-		if m.DedupeKey != "" {
-			var orig int64
-			var ack []byte
-			err := w.queryRow(`SELECT id, ack FROM messages
-				WHERE dedupe_key = ? AND received_at >= ? AND channel = ?
-				ORDER BY received_at LIMIT 1`, []any{m.DedupeKey, since, m.Channel}, &orig, &ack)
-			switch {
-			case err == nil:
-				plain, err := s.open(ack)
-				if err != nil {
-					return fmt.Errorf("replay acknowledgement of message %d: %w", orig, err)
-				}
-				*rc = store.Receipt{ID: orig, Duplicate: true, Ack: plain}
-				return insertEvent(w, orig, 0, in.receivedAt, "duplicate", "engine", "resent"+source(m))
-			case !errors.Is(err, sql.ErrNoRows):
-				return fmt.Errorf("look for a duplicate: %w", err)
-			}
+		var orig int64
+		if err := w.queryRow(lookupSQL, []any{dedupeKey, since, m.Channel, shaPrefix(in.sum), since, in.sum[:], m.Channel},
+			&nullInt{&orig}, &nullInt{&sameAs}); err != nil {
+			return fmt.Errorf("look for a duplicate: %w", err)
 		}
-		err := w.queryRow(`SELECT id FROM messages
-			WHERE sha_prefix = ? AND received_at >= ? AND sha256 = ? AND channel = ?
-			ORDER BY received_at LIMIT 1`, []any{shaPrefix(in.sum), since, in.sum[:], m.Channel}, &sameAs)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("look for the same content: %w", err)
+		if orig != 0 {
+			var ack []byte
+			// No content row: the original's content was pruned, and there is no ACK to replay.
+			if err := w.queryRow(`SELECT ack FROM contents WHERE id = ?`, []any{orig}, &ack); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("read acknowledgement of message %d: %w", orig, err)
+			}
+			plain, err := s.open(ack)
+			if err != nil {
+				return fmt.Errorf("replay acknowledgement of message %d: %w", orig, err)
+			}
+			*rc = store.Receipt{ID: orig, Duplicate: true, Ack: plain}
+			return insertEvent(w, orig, 0, in.receivedAt, "duplicate", "engine", "resent"+source(m))
 		}
 	}
 
 	id := w.messageID()
-	if _, err := w.exec(`INSERT INTO messages (id, channel, received_at, remote, file, raw, processed, ack,
-			type, trigger_event, structure, control_id, version, sending_app, sending_facility, patient_id,
-			status, error, size, sha256, sha_prefix, dedupe_key, same_content_as, reprocessed)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, m.Channel, in.receivedAt, m.Remote, m.File, in.raw, in.processed, in.ack,
+	if _, err := w.exec(insertMessageSQL,
+		id, m.Channel, in.receivedAt, m.Remote, m.File,
 		m.Meta.Type, m.Meta.Trigger, m.Meta.Structure, m.Meta.ControlID, m.Meta.Version,
 		m.Meta.SendingApp, m.Meta.SendingFacility, m.Meta.PatientID,
 		string(in.status), m.Error, len(m.Raw), in.sum[:], shaPrefix(in.sum), dedupeKey, sameAs, m.Reprocessed); err != nil {
 		return fmt.Errorf("insert message: %w", err)
 	}
+	if _, err := w.exec(insertContentSQL, id, in.raw, in.processed, in.ack); err != nil {
+		return fmt.Errorf("insert message content: %w", err)
+	}
 	*rc = store.Receipt{ID: id, SameContentAs: sameAs}
 
-	// One event tells where the message came from and where it is queued: an event per
-	// entry would double the rows written per message.
-	var detail strings.Builder
-	detail.WriteString("received" + source(m))
-	if m.Reprocessed != 0 {
-		fmt.Fprintf(&detail, "; reprocessed from message %d", m.Reprocessed)
-	}
-	for _, state := range []store.EntryState{store.EntryPending, store.EntryFiltered} {
-		sep := "; queued for "
-		if state == store.EntryFiltered {
-			sep = "; filtered by "
-		}
-		for _, e := range m.Entries {
-			if e.State == state {
-				detail.WriteString(sep + e.Destination)
-				sep = ", "
-			}
-		}
-	}
-	if err := insertEvent(w, id, 0, in.receivedAt, "received", "engine", detail.String()); err != nil {
-		return err
-	}
+	// No "received" event is stored: the message row says when and from where, and its
+	// entries where it was queued; Message derives the event (see receivedEvent). Events
+	// are written for what the rows do not say.
 	if sameAs != 0 {
 		if err := insertEvent(w, id, 0, in.receivedAt, "duplicate",
 			"engine", fmt.Sprintf("same content as message %d under another control ID", sameAs)); err != nil {
@@ -237,13 +211,23 @@ func (s *Store) insertMessage(w *writer, in *incoming, window int64, rc *store.R
 	}
 
 	for _, e := range m.Entries {
-		// The new entry is its key lane's head when the lane has no other active entry.
-		if _, err := w.exec(`INSERT INTO entries (id, message_id, channel, destination, order_key, state, head, updated_at)
-			SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6 = 'PENDING' AND NOT EXISTS (
-				SELECT 1 FROM entries
-				WHERE channel = ?3 AND destination = ?4 AND order_key = ?5
-					AND (state IN ('PENDING', 'SENDING') OR (state = 'ERROR' AND hold = 1))), ?7`,
-			w.entryID(), id, m.Channel, e.Destination, e.OrderKey, string(e.State), in.receivedAt); err != nil {
+		// A PENDING entry is active, and its key lane's head when the lane has no other
+		// active entry. A lane this transaction queued to before needs no look-up.
+		active := e.State == store.EntryPending
+		head := false
+		if active {
+			lane := laneKey{m.Channel, e.Destination, e.OrderKey}
+			if !w.activeLanes[lane] {
+				var busy bool
+				if err := w.queryRow(laneBusySQL, []any{m.Channel, e.Destination, e.OrderKey}, &busy); err != nil {
+					return fmt.Errorf("find the head of %s: %w", e.Destination, err)
+				}
+				head = !busy
+				w.activeLanes[lane] = true
+			}
+		}
+		if _, err := w.exec(insertEntrySQL,
+			w.entryID(), id, m.Channel, e.Destination, e.OrderKey, string(e.State), active, head, in.receivedAt); err != nil {
 			if isUnique(err) {
 				return fmt.Errorf("destination %q has two entries", e.Destination)
 			}
@@ -253,6 +237,32 @@ func (s *Store) insertMessage(w *writer, in *incoming, window int64, rc *store.R
 	}
 	return nil
 }
+
+// insertMessageSQL, insertContentSQL and insertEntrySQL store a message, its content and
+// one of its entries. Content has a table of its own so that a message's row, which changes
+// with its status, stays small.
+const (
+	insertMessageSQL = `INSERT INTO messages (id, channel, received_at, remote, file,
+			type, trigger_event, structure, control_id, version, sending_app, sending_facility, patient_id,
+			status, error, size, sha256, sha_prefix, dedupe_key, same_content_as, reprocessed)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	insertContentSQL = `INSERT INTO contents (id, raw, processed, ack) VALUES (?, ?, ?, ?)`
+	insertEntrySQL   = `INSERT INTO entries (id, message_id, channel, destination, order_key, state, active, head, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+)
+
+// lookupSQL finds, in one statement, the original a message duplicates (by its dedupe key;
+// NULL for none) and the earliest message with the same content, both in the message's
+// channel within the window (messages_dedupe and messages_sha256 serve them).
+const lookupSQL = `SELECT
+	(SELECT id FROM messages WHERE dedupe_key = ? AND received_at >= ? AND channel = ?
+		ORDER BY received_at LIMIT 1),
+	(SELECT id FROM messages WHERE sha_prefix = ? AND received_at >= ? AND sha256 = ? AND channel = ?
+		ORDER BY received_at LIMIT 1)`
+
+// laneBusySQL reports whether a key lane has an active entry (served by entries_key_lane).
+const laneBusySQL = `SELECT EXISTS (SELECT 1 FROM entries
+	WHERE channel = ? AND destination = ? AND order_key = ? AND active = 1)`
 
 // shaPrefix is the indexed part of a content hash.
 func shaPrefix(sum [sha256.Size]byte) int64 {
@@ -272,9 +282,12 @@ func source(m *store.NewMessage) string {
 	return ""
 }
 
+// insertEventSQL inserts an event that is not an attempt.
+const insertEventSQL = `INSERT INTO events (message_id, entry_id, time, kind, actor, detail) VALUES (?, ?, ?, ?, ?, ?)`
+
+// insertEvent inserts an event that is not an attempt.
 func insertEvent(w *writer, msgID, entryID, at int64, kind, actor, detail string) error {
-	if _, err := w.exec(`INSERT INTO events (message_id, entry_id, time, kind, actor, detail) VALUES (?, ?, ?, ?, ?, ?)`,
-		msgID, entryID, at, kind, actor, detail); err != nil {
+	if _, err := w.exec(insertEventSQL, msgID, entryID, at, kind, actor, detail); err != nil {
 		return fmt.Errorf("insert %s event: %w", kind, err)
 	}
 	return nil

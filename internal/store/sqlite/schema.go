@@ -67,9 +67,18 @@ func SchemaVersion() int {
 // migrate brings the database on conn to the newest schema, in one transaction so that a
 // failed step leaves the database at the version it had. It returns the version.
 func migrate(ctx context.Context, conn *sql.Conn, now time.Time) (version int, err error) {
+	return migrateTo(ctx, conn, now, 0)
+}
+
+// migrateTo is migrate, stopping at version upTo when it is not 0 (tests build databases of
+// older versions with it).
+func migrateTo(ctx context.Context, conn *sql.Conn, now time.Time, upTo int) (version int, err error) {
 	ms, err := migrations()
 	if err != nil {
 		return 0, err
+	}
+	if upTo > 0 {
+		ms = ms[:upTo]
 	}
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return 0, classify(err)

@@ -306,6 +306,33 @@ func testReleaseOutcome(t *testing.T, s store.Store) {
 	}
 }
 
+// testFilteredOutcome: OutcomeFiltered (the destination's own filter rejected the message at
+// send time) makes the entry FILTERED, final, without an attempt; the lane goes on, the
+// message's status follows, and its history says so.
+func testFilteredOutcome(t *testing.T, s store.Store) {
+	id1 := receiveOne(t, s, msg("FO1", 0, dest))
+	id2 := receiveOne(t, s, msg("FO2", time.Second, dest))
+	e := claimOne(t, s, claimReq(0), id1)
+	recordOK(t, s, store.Outcome{EntryID: e.ID, Token: e.Token, Kind: store.OutcomeFiltered, Started: at(time.Second), Finished: at(time.Second)})
+	m := message(t, s, id1)
+	if got := m.Entries[0]; got.State != store.EntryFiltered || got.Attempts != 0 || got.Owner != "" {
+		t.Errorf("entry after OutcomeFiltered: %+v, want FILTERED without an attempt or owner", got)
+	}
+	if m.Status != store.StatusSent || len(m.Attempts) != 0 {
+		t.Errorf("message after OutcomeFiltered: status %s, %d attempts; want SENT (all entries final), none", m.Status, len(m.Attempts))
+	}
+	if !hasEvent(m, "filtered", "", e.ID) {
+		t.Errorf("events %v: want a filtered event for entry %d", eventKinds(m), e.ID)
+	}
+	if errs := record(t, s, sent(e, 2*time.Second)); !errors.Is(errs[0], store.ErrStaleLease) {
+		t.Errorf("Record after OutcomeFiltered: %v, want ErrStaleLease (the entry is final)", errs[0])
+	}
+	claimOne(t, s, claimReq(time.Second), id2)
+	if q := stats(t, s, ch, dest); q.Pending != 1 || q.Sent != 0 {
+		t.Errorf("stats %+v: want 1 pending, none sent", q)
+	}
+}
+
 // testHeldGroups: entries held in a group step out of the lane, come back from Held with
 // their content and tokens, and are then recorded.
 func testHeldGroups(t *testing.T, s store.Store) {

@@ -63,6 +63,7 @@ var tests = []struct {
 	{"RecordUnknownEntry", testRecordUnknownEntry},
 	{"ReleaseOwner", testReleaseOwner},
 	{"ReleaseOutcome", testReleaseOutcome},
+	{"FilteredOutcome", testFilteredOutcome},
 	{"HeldGroups", testHeldGroups},
 	{"MessageStatusDerived", testMessageStatusDerived},
 	{"AttemptsAndEvents", testAttemptsAndEvents},
