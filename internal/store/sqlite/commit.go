@@ -339,6 +339,17 @@ func isUnique(err error) bool {
 	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
 }
 
+// isBusy reports whether err is SQLITE_BUSY or SQLITE_LOCKED: another connection held a lock
+// past the busy timeout.
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	c := se.Code() & 0xff
+	return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
+}
+
 // classify gives storage failures a message that says what happened and what to do.
 func classify(err error) error {
 	var se *sqlite.Error

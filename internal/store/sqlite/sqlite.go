@@ -200,7 +200,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 
 	// The checkpointer copies the WAL into the database beside the committer. With
 	// synchronous=NORMAL a checkpoint syncs the WAL before it copies and the database after.
-	cdb, err := sql.Open("sqlite", dsn(path, opts.BusyTimeout, 1024, "synchronous(NORMAL)"))
+	// Its busy timeout bounds how long a truncating checkpoint holds up the committer.
+	cdb, err := sql.Open("sqlite", dsn(path, truncateWait, 1024, "synchronous(NORMAL)"))
 	if err != nil {
 		s.w.close()
 		wdb.Close()
@@ -245,9 +246,24 @@ func openWAL(path string) (*os.File, error) {
 // database, so they gather the commits of a while.
 const checkpointEvery = 200 * time.Millisecond
 
+// walTruncateAt is the WAL size past which the checkpointer truncates it. A PASSIVE
+// checkpoint copies frames but cannot rewind the WAL: only a writer does, when it begins
+// after a complete checkpoint and finds no reader on a snapshot of the WAL. Under steady
+// load some reader always is, so the WAL would grow without end (and would stay large when
+// the load stops, since no writer comes after the last checkpoint).
+const walTruncateAt = 16 << 20
+
+// truncateWait is how long a truncating checkpoint waits for the writer's transaction and
+// for readers on older snapshots before it gives up until the next round. The committer
+// waits meanwhile, so it is short.
+const truncateWait = 500 * time.Millisecond
+
 // checkpointLoop is the checkpointer: after commits, at most every checkpointEvery, it
 // copies the WAL into the database (PASSIVE: it waits for neither readers nor the writer),
-// so that the WAL is reused from its start and stays small.
+// so that the WAL is reused from its start. When the WAL has grown past walTruncateAt
+// anyway, it then runs a TRUNCATE checkpoint, which has little left to copy: it waits
+// (at most truncateWait) for the writer and the readers of older snapshots, and empties
+// the file.
 func (s *Store) checkpointLoop() {
 	defer close(s.ckptDone)
 	for {
@@ -256,9 +272,9 @@ func (s *Store) checkpointLoop() {
 		case <-s.ckptQuit:
 			return
 		}
-		var busy, frames, copied int
-		if err := s.cdb.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied); err != nil {
-			s.log.Warn("store checkpoint failed", "err", classify(err))
+		s.checkpoint("PASSIVE")
+		if fi, err := s.wal.Stat(); err == nil && fi.Size() > walTruncateAt {
+			s.checkpoint("TRUNCATE")
 		}
 		select {
 		case <-time.After(checkpointEvery):
@@ -266,6 +282,20 @@ func (s *Store) checkpointLoop() {
 			return
 		}
 	}
+}
+
+// checkpoint runs one wal_checkpoint in the given mode; busy means it could not finish
+// (another round will).
+func (s *Store) checkpoint(mode string) (busy bool) {
+	var b, frames, copied int
+	if err := s.cdb.QueryRow("PRAGMA wal_checkpoint("+mode+")").Scan(&b, &frames, &copied); err != nil {
+		if isBusy(err) {
+			return true
+		}
+		s.log.Warn("store checkpoint failed", "mode", mode, "err", classify(err))
+		return true
+	}
+	return b != 0
 }
 
 // dsn builds a modernc.org/sqlite data source name with pragmas run on every new connection.
