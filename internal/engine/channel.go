@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -373,6 +374,9 @@ func (c *channel) prepare(ctx context.Context, in *connector.Inbound) *prepared 
 	if id := m.ControlID(); id != "" && c.cfg.DedupeWindow > 0 && in.Reprocess == 0 {
 		nm.DedupeKey = c.cfg.Name + "\x1f" + string(m.SendingApplication().Raw()) + "\x1f" + string(m.SendingFacility().Raw()) + "\x1f" + id
 	}
+	if c.cfg.DedupeWindow > 0 {
+		nm.ContentSum = contentSum(m)
+	}
 	enhanced := m.AckMode() == hl7.EnhancedMode
 	positive, negative := hl7.AckAA, hl7.AckAE
 	if enhanced {
@@ -506,6 +510,30 @@ func metaOf(m *hl7.Message) store.Meta {
 		SendingFacility: m.SendingFacility().Comp(1).String(),
 		PatientID:       m.Get("PID-3[1].1"),
 	}
+}
+
+// contentSum digests what a resend under a new control ID has in common with the original:
+// every segment as it is, except that MSH-7 (the time of the message) and MSH-10 (its
+// control ID) are left out. The store flags a message whose sum it has seen in the channel's
+// duplicate window (store.Receipt.SameContentAs).
+func contentSum(m *hl7.Message) [sha256.Size]byte {
+	h := sha256.New()
+	for i, seg := range m.Segments() {
+		if i == 0 && seg.Name() == "MSH" {
+			for n, f := range seg.Fields() {
+				if n != 7 && n != 10 {
+					h.Write(f.Raw())
+				}
+				h.Write([]byte{0x1f})
+			}
+		} else {
+			h.Write(seg.Raw())
+		}
+		h.Write([]byte{'\r'})
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
 }
 
 // headerOf returns the first line of raw (its MSH, when it has one).

@@ -25,13 +25,14 @@ const (
 )
 
 // message returns an ADT^A01 with control ID ctrl for patient mrn. The header is the same
-// for every message (MSH-3 RELSEND, MSH-4 RELFAC, fixed MSH-7), so two messages differ only
-// by MSH-10 and PID-3 unless a test changes more.
+// for every message (MSH-3 RELSEND, MSH-4 RELFAC, fixed MSH-7); the visit number (PV1-19)
+// is V and the control ID, so that two messages differ in content as well as in MSH-10 (a
+// message that differs from another only by MSH-7 and MSH-10 is flagged as its resend).
 func message(ctrl, mrn string) []byte {
 	return []byte("MSH|^~\\&|RELSEND|RELFAC|COURIER|HOSP|20250101120000||ADT^A01^ADT_A01|" + ctrl + "|P|2.5\r" +
 		"EVN|A01|20250101120000\r" +
 		"PID|1||" + mrn + "^^^HOSP^MR||" + canaryFamily + "^" + canaryGiven + "||19700101|F\r" +
-		"PV1|1|I|W1^101^1\r")
+		"PV1|1|I|W1^101^1||||||||||||||||V" + ctrl + "\r")
 }
 
 // controlID names message seq of a sender: the prefix keeps the tests' IDs apart.

@@ -103,6 +103,10 @@ type NewMessage struct {
 	// Reprocessed is the ID of the message this one was reprocessed from, or 0. A reprocessed
 	// message is never a duplicate.
 	Reprocessed int64
+	// ContentSum is the digest that same-content detection compares (see
+	// Receipt.SameContentAs). The engine computes it without MSH-7 and MSH-10, so that a
+	// resend under a new control ID and time matches; zero means SHA-256 of Raw.
+	ContentSum [32]byte
 }
 
 // NewEntry is one destination's queue entry for a new message.
@@ -145,7 +149,8 @@ type Receipt struct {
 	Duplicate bool
 	Ack       []byte
 	// SameContentAs is the earliest message of the channel stored within the window with the
-	// same bytes (SHA-256 of Raw) but another DedupeKey: a probable resend under a new ID.
+	// same content (NewMessage.ContentSum) but another DedupeKey: a probable resend under a
+	// new ID.
 	// The message is stored and delivered; this only flags it.
 	SameContentAs int64
 }

@@ -20,7 +20,8 @@ type incoming struct {
 	raw        []byte // sealed
 	processed  []byte // sealed
 	ack        []byte // sealed
-	sum        [sha256.Size]byte
+	sum        [sha256.Size]byte // of Raw, stored for integrity checks
+	content    [sha256.Size]byte // what same-content detection compares (NewMessage.ContentSum)
 }
 
 // Receive stores the request's messages and entries in one transaction shared with other
@@ -121,6 +122,10 @@ func (s *Store) prepare(in *incoming, m *store.NewMessage) error {
 		in.receivedAt = s.now().UnixNano()
 	}
 	in.sum = sha256.Sum256(m.Raw)
+	in.content = m.ContentSum
+	if in.content == ([32]byte{}) {
+		in.content = in.sum
+	}
 	raw := m.Raw
 	if raw == nil {
 		raw = []byte{}
@@ -150,7 +155,7 @@ func (s *Store) insertMessage(w *writer, in *incoming, window int64, rc *store.R
 	if window > 0 && m.Reprocessed == 0 {
 		since := in.receivedAt - window
 		var orig int64
-		if err := w.queryRow(lookupSQL, []any{dedupeKey, since, m.Channel, shaPrefix(in.sum), since, in.sum[:], m.Channel},
+		if err := w.queryRow(lookupSQL, []any{dedupeKey, since, m.Channel, shaPrefix(in.content), since, m.Channel},
 			&nullInt{&orig}, &nullInt{&sameAs}); err != nil {
 			return fmt.Errorf("look for a duplicate: %w", err)
 		}
@@ -174,7 +179,7 @@ func (s *Store) insertMessage(w *writer, in *incoming, window int64, rc *store.R
 		id, m.Channel, in.receivedAt, m.Remote, m.File,
 		m.Meta.Type, m.Meta.Trigger, m.Meta.Structure, m.Meta.ControlID, m.Meta.Version,
 		m.Meta.SendingApp, m.Meta.SendingFacility, m.Meta.PatientID,
-		string(in.status), m.Error, len(m.Raw), in.sum[:], shaPrefix(in.sum), dedupeKey, sameAs, m.Reprocessed); err != nil {
+		string(in.status), m.Error, len(m.Raw), in.sum[:], shaPrefix(in.content), dedupeKey, sameAs, m.Reprocessed); err != nil {
 		return fmt.Errorf("insert message: %w", err)
 	}
 	if _, err := w.exec(insertContentSQL, id, in.raw, in.processed, in.ack); err != nil {
@@ -253,11 +258,14 @@ const (
 
 // lookupSQL finds, in one statement, the original a message duplicates (by its dedupe key;
 // NULL for none) and the earliest message with the same content, both in the message's
-// channel within the window (messages_dedupe and messages_sha256 serve them).
+// channel within the window (messages_dedupe and messages_sha256 serve them). Content is
+// compared by sha_prefix, 64 bits of the content digest: two different messages of one
+// channel within a window collide with odds near 2^-64 per pair, and the result is only a
+// flag on a message that is stored and delivered anyway.
 const lookupSQL = `SELECT
 	(SELECT id FROM messages WHERE dedupe_key = ? AND received_at >= ? AND channel = ?
 		ORDER BY received_at LIMIT 1),
-	(SELECT id FROM messages WHERE sha_prefix = ? AND received_at >= ? AND sha256 = ? AND channel = ?
+	(SELECT id FROM messages WHERE sha_prefix = ? AND received_at >= ? AND channel = ?
 		ORDER BY received_at LIMIT 1)`
 
 // laneBusySQL reports whether a key lane has an active entry (served by entries_key_lane).

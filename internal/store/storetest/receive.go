@@ -288,6 +288,24 @@ func testSameContent(t *testing.T, s store.Store) {
 	if r := receive(t, s, window, msg("S6", 3*time.Hour+2*time.Minute, dest))[0]; r.SameContentAs != 0 {
 		t.Errorf("other bytes: SameContentAs %d, want 0", r.SameContentAs)
 	}
+
+	// ContentSum, when given, is what is compared: other bytes with the same sum match,
+	// the same bytes with another sum do not.
+	sum := [32]byte{1, 2, 3, 4, 5, 6, 7, 8, 9}
+	d := msg("S7", 4*time.Hour, dest)
+	d.ContentSum = sum
+	rd := receive(t, s, window, d)[0]
+	e := msg("S8", 4*time.Hour+time.Minute, dest)
+	e.ContentSum = sum
+	if r := receive(t, s, window, e)[0]; r.SameContentAs != rd.ID {
+		t.Errorf("other bytes, same ContentSum: SameContentAs %d, want %d", r.SameContentAs, rd.ID)
+	}
+	f := msg("S9", 4*time.Hour+2*time.Minute, dest)
+	f.Raw = d.Raw
+	f.ContentSum = [32]byte{9, 8, 7}
+	if r := receive(t, s, window, f)[0]; r.SameContentAs != 0 {
+		t.Errorf("same bytes, other ContentSum: SameContentAs %d, want 0", r.SameContentAs)
+	}
 }
 
 // testFileMarks: a file mark commits with its messages.
