@@ -17,9 +17,9 @@ type incoming struct {
 	m          *store.NewMessage
 	receivedAt int64
 	status     store.MessageStatus
-	raw        []byte // sealed
-	processed  []byte // sealed
-	ack        []byte // sealed
+	raw        []byte            // sealed
+	processed  []byte            // sealed
+	ack        []byte            // sealed
 	sum        [sha256.Size]byte // of Raw, stored for integrity checks
 	content    [sha256.Size]byte // what same-content detection compares (NewMessage.ContentSum)
 }
