@@ -41,6 +41,18 @@ buf, err = c.AppendJSON(buf[:0], msg) // the same bytes, without building the st
 fhir.Supported()          // the message types mapped
 ` + "```" + `
 
+## In Courier
+
+- ` + "`courier convert --to fhir [--bundle transaction|batch|message|collection] FILE|-`" + ` prints the
+  Bundle of each message.
+- The ` + "`fhir`" + ` destination (docs/connectors/destination-fhir.md) converts each message and POSTs the
+  Bundle to a FHIR server, with bearer, basic or mutual-TLS authentication; an OperationOutcome
+  with errors, or an entry that failed, is a failed delivery retried like any other.
+- The ` + "`fhir`" + ` step (docs/connectors/step-fhir.md), last in a destination's steps, makes the Bundle's
+  JSON the body (` + "`application/fhir+json`" + `) for any destination: a file destination writing Bundles
+  to a folder, or a FHIR destination that then posts it as it is. Both take the options above
+  (` + "`bundle`, `namespace`, `time_zone`, `identifier_systems`, `code_systems`, `source_endpoint`" + `).
+
 ## Decisions
 
 - **Ids.** Every resource id is a name-based UUID (version 5) of the namespace, the resource type and

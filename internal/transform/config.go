@@ -173,6 +173,12 @@ func Specs() []config.Spec {
 			{Name: keyFlat, Type: config.Bool, Default: false, Description: "xml: no group elements."},
 			str(keyVersion, "Dictionary version; default MSH-12.", "2.5.1")},
 			Examples: []string{"format: json\n"}},
+		{Name: "fhir", Summary: "Converts the message to a FHIR R4 Bundle (application/fhir+json) for a destination that wants FHIR.",
+			Description: "The conversion follows the HL7 v2-to-FHIR Implementation Guide (docs/fhir.md lists the message types and what is mapped). " +
+				"It belongs last in a destination's steps: an HTTP or file destination then sends the Bundle's JSON, and the FHIR destination posts it as it is. " +
+				"A message of a type the converter does not map fails the step, and so its delivery, with an error that names the types it maps.",
+			Fields:   FHIRFields(),
+			Examples: []string{"bundle: transaction\ntime_zone: Europe/Paris\nidentifier_systems:\n  GH: http://hospital.example.org/mrn\n"}},
 	}
 }
 
@@ -402,6 +408,16 @@ func stepFromConfig(sn *config.Node, deps Deps) (Step, error) {
 			return nil, sn.Errorf("", "encode belongs in a destination's steps, not the channel's")
 		}
 		return Encode(sn.String(keyFormat), EncodeOptions{Names: sn.Bool(keyNames), Flat: sn.Bool(keyFlat), Version: sn.String(keyVersion)})
+	case "fhir":
+		if deps.Destinations != nil {
+			return nil, sn.Errorf("", "fhir belongs in a destination's steps, not the channel's: the store keeps HL7")
+		}
+		var errs config.Errors
+		c := FHIRConverter(sn, &errs)
+		if err := errs.Err(); err != nil {
+			return nil, err
+		}
+		return FHIR(c), nil
 	}
 	return nil, sn.Errorf("", "unknown step kind %q", sn.Kind())
 }

@@ -24,16 +24,12 @@ import (
 	fhirpkg "github.com/courier-hl7/courier/fhir"
 	"github.com/courier-hl7/courier/internal/config"
 	"github.com/courier-hl7/courier/internal/connector"
+	"github.com/courier-hl7/courier/internal/transform"
 )
 
 const (
 	fieldURL            = "url"
-	fieldBundle         = "bundle"
-	fieldNamespace      = "namespace"
-	fieldTimeZone       = "time_zone"
-	fieldIDSystems      = "identifier_systems"
-	fieldCodeSystems    = "code_systems"
-	fieldSourceEndpoint = "source_endpoint"
+	fieldBundle = transform.KeyFHIRBundle
 	fieldAuth           = "auth"
 	fieldBearer         = "bearer"
 	fieldToken          = "token"
@@ -104,31 +100,10 @@ func Spec() config.Spec {
 			"and presents a client certificate when `tls.cert` is set (mutual TLS). Each destination has its own " +
 			"connection pool; proxies from the environment (HTTPS_PROXY...) are ignored unless " +
 			"`proxy_from_environment: true`.",
-		Fields: []config.Field{
+		Fields: withConversion([]config.Field{
 			{Name: fieldURL, Type: config.String, Required: true,
 				Description: "Base URL of the FHIR server's R4 endpoint (`[base]` in the FHIR specification), without a query or credentials.",
 				Example:     "https://fhir.hospital.example/r4"},
-			{Name: fieldBundle, Type: config.String, Default: fhirpkg.BundleTransaction,
-				Enum: []string{fhirpkg.BundleTransaction, fhirpkg.BundleBatch, fhirpkg.BundleMessage, fhirpkg.BundleCollection},
-				Description: "Bundle type to convert to, which also picks the address (see above). `transaction` (all " +
-					"entries succeed or none), `batch` (entries independent), `message` (FHIR messaging), `collection` " +
-					"(stored as a Bundle resource).",
-				Example: fhirpkg.BundleBatch},
-			{Name: fieldNamespace, Type: config.String, Default: "",
-				Description: "UUID namespace of the resource ids (name-based UUIDs). Channels whose resources must not share ids use different namespaces. Empty: the converter's default namespace.",
-				Example:     "9b2d8f4e-6a1c-4c3e-9f7a-2b5d8e1f0a47"},
-			{Name: fieldTimeZone, Type: config.String, Default: "UTC",
-				Description: "Time zone of HL7 times sent without an offset: an IANA name, `UTC`, or `Local` (the zone of the machine Courier runs on). Senders usually send local time: set their zone.",
-				Example:     "Europe/Paris"},
-			{Name: fieldIDSystems, Type: config.Map, Elem: &config.Field{Type: config.String},
-				Description: "Identifier system URI by assigning authority, keyed by the authority's namespace ID (CX.4.1, EI.2, XCN.9.1) or universal ID. Authorities not listed get urn:oid: for ISO universal ids, and no system otherwise.",
-				Example:     map[string]any{"GH": "http://hospital.example.org/mrn"}},
-			{Name: fieldCodeSystems, Type: config.Map, Elem: &config.Field{Type: config.String},
-				Description: "Code system URI by local v2 coding system name (CWE.3); the names of HL7 table 0396 (LN, SCT, UCUM...) are known.",
-				Example:     map[string]any{"L": "http://hospital.example.org/codes"}},
-			{Name: fieldSourceEndpoint, Type: config.String, Default: "",
-				Description: "MessageHeader.source.endpoint: the sending system's address as this channel knows it. Empty: derived from MSH-3.",
-				Example:     "mllp://adt.hospital.example:2575"},
 			{Name: fieldAuth, Type: config.Object,
 				Description: "Credentials sent with every request: `bearer` or `basic`, not both. Give secrets with `${file:PATH}` or `${env:NAME}` rather than in the file. For mutual TLS, set `tls.cert` and `tls.key` instead (or as well).",
 				Example:     map[string]any{fieldBearer: map[string]any{fieldToken: "${file:/run/secrets/fhir-token}"}},
@@ -176,7 +151,7 @@ func Spec() config.Spec {
 			{Name: fieldAllowInsecure, Type: config.Bool, Default: false, Advanced: true,
 				Description: "Allow a plain `http://` URL to a host other than the loopback interface, and credentials over plain `http://`. Both send patient data (and the credentials) unencrypted: use it only on a network you trust, such as a sidecar proxy's.",
 				Example:     true},
-		},
+		}),
 		Examples: []string{
 			"url: https://fhir.hospital.example/r4\n" +
 				"auth:\n  bearer:\n    token: ${file:secrets/fhir-token}\n" +
@@ -222,7 +197,7 @@ func New(n *config.Node, deps connector.Deps) (connector.Destination, error) {
 	}
 	d.authz = authorization(n, insecure, &errs)
 	d.headers = extraHeaders(n, &errs)
-	d.conv = converter(n, &errs)
+	d.conv = transform.FHIRConverter(n, &errs)
 	tr := transport(n, u, deps.BaseDir, &errs)
 	if err := errs.Err(); err != nil {
 		return nil, err
@@ -526,51 +501,15 @@ func validHeaderValue(s string) bool {
 	return true
 }
 
-// converter builds the fhir.Converter from the conversion options, reporting each bad option
-// at its own position.
-func converter(n *config.Node, errs *config.Errors) *fhirpkg.Converter {
-	before := len(*errs)
-	opts := fhirpkg.Options{
-		BundleType:     n.String(fieldBundle),
-		Namespace:      n.String(fieldNamespace),
-		SourceEndpoint: n.String(fieldSourceEndpoint),
-	}
-	loc, err := time.LoadLocation(n.String(fieldTimeZone))
-	if err != nil {
-		*errs = append(*errs, n.Errorf(fieldTimeZone, "unknown time zone %q: use an IANA name like Europe/Berlin, UTC or Local", n.String(fieldTimeZone)))
-	}
-	opts.Location = loc
-	if _, err := fhirpkg.NewConverter(fhirpkg.Options{Namespace: opts.Namespace}); err != nil {
-		*errs = append(*errs, n.Errorf(fieldNamespace, "%q is not a UUID like 9b2d8f4e-6a1c-4c3e-9f7a-2b5d8e1f0a47", opts.Namespace))
-	}
-	if _, err := fhirpkg.NewConverter(fhirpkg.Options{SourceEndpoint: opts.SourceEndpoint}); err != nil {
-		*errs = append(*errs, n.Errorf(fieldSourceEndpoint, "%q is not an absolute URI like mllp://adt.hospital.example:2575", opts.SourceEndpoint))
-	}
-	for _, m := range []struct {
-		field string
-		dst   *map[string]string
-		set   func(map[string]string) fhirpkg.Options
-	}{
-		{fieldIDSystems, &opts.IdentifierSystems, func(m map[string]string) fhirpkg.Options { return fhirpkg.Options{IdentifierSystems: m} }},
-		{fieldCodeSystems, &opts.CodeSystems, func(m map[string]string) fhirpkg.Options { return fhirpkg.Options{CodeSystems: m} }},
-	} {
-		*m.dst = n.StringMap(m.field)
-		entries := n.Map(m.field)
-		for _, k := range n.MapKeys(m.field) {
-			v := (*m.dst)[k]
-			if _, err := fhirpkg.NewConverter(m.set(map[string]string{k: v})); err != nil {
-				*errs = append(*errs, entries[k].Errorf("", "%q is not an absolute URI like http://hospital.example.org/codes or urn:oid:2.16.840.1.113883.19", v))
-			}
+// withConversion puts the conversion options, which the fhir step has too, after the first
+// of fields (the URL), and says how the bundle type picks the address.
+func withConversion(fields []config.Field) []config.Field {
+	conv := transform.FHIRFields()
+	for i := range conv {
+		if conv[i].Name == fieldBundle {
+			conv[i].Description = "Bundle type to convert to, which also picks the address (see above). " +
+				strings.TrimPrefix(conv[i].Description, "Bundle type to convert to. ")
 		}
 	}
-	if len(*errs) > before {
-		return nil
-	}
-	c, err := fhirpkg.NewConverter(opts)
-	if err != nil {
-		// Every option was checked on its own above; what is left is a combination the
-		// converter refuses.
-		*errs = append(*errs, n.Errorf("", "%v", err))
-	}
-	return c
+	return append(append(fields[:1:1], conv...), fields[1:]...)
 }

@@ -263,11 +263,16 @@ func (d *destination) Send(ctx context.Context, out *connector.Outbound) (connec
 	}
 	v := tmplValues{msg: out.Message, id: out.MessageID, seq: out.EntryID, date: received.In(d.loc)}
 	full := filepath.Join(d.folder(v), filepath.FromSlash(d.name.expand(v)))
-	data := toCR(out.Content)
-	final, err := writeAtomic(filepath.Dir(full), filepath.Base(full), func(w io.Writer) error {
-		_, err := terminated(w, d.term).Write(data)
-		return err
-	}, d.opts, d.exists)
+	var write func(w io.Writer) error
+	if out.ContentType != "" {
+		// What an encode or fhir step made (JSON, XML) is written as it is: segment
+		// terminators are HL7's, not theirs.
+		write = func(w io.Writer) error { _, err := w.Write(out.Content); return err }
+	} else {
+		data := toCR(out.Content)
+		write = func(w io.Writer) error { _, err := terminated(w, d.term).Write(data); return err }
+	}
+	final, err := writeAtomic(filepath.Dir(full), filepath.Base(full), write, d.opts, d.exists)
 	if err != nil {
 		return connector.Response{}, fmt.Errorf("file destination: %w", err)
 	}

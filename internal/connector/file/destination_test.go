@@ -168,6 +168,28 @@ func TestDestinationTerminators(t *testing.T) {
 	}
 }
 
+// TestDestinationEncodedBody: what an encode or fhir step made is written byte for byte,
+// whatever the segment terminator.
+func TestDestinationEncodedBody(t *testing.T) {
+	body := "{\n  \"resourceType\": \"Bundle\",\r\n  \"type\": \"transaction\"\n}"
+	for _, term := range []string{termCR, termLF, termCRLF} {
+		base := t.TempDir()
+		d := mustDest(t, base, "path: .\nfile_name: \"{{MSH-10}}.json\"\nsegment_terminator: "+term+"\n")
+		out := outbound(t, adt("B1", "\r"), 1)
+		out.Content, out.ContentType = []byte(body), "application/fhir+json"
+		if _, err := send(t, d, out); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join(base, "B1.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != body {
+			t.Errorf("%s: wrote %q, want the body as it is, %q", term, got, body)
+		}
+	}
+}
+
 // TestDestinationAtomic overwrites one file again and again while readers watch the folder:
 // every file a reader can open is complete, and no temporary file is left at the end.
 func TestDestinationAtomic(t *testing.T) {
