@@ -29,7 +29,7 @@ import (
 
 const (
 	fieldURL            = "url"
-	fieldBundle = transform.KeyFHIRBundle
+	fieldBundle         = transform.KeyFHIRBundle
 	fieldAuth           = "auth"
 	fieldBearer         = "bearer"
 	fieldToken          = "token"
