@@ -71,3 +71,37 @@ func BenchmarkSet(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkACK measures building the acknowledgement of a parsed ADT^A01 and encoding it:
+// an AA as the engine sends after storing, and an AE with an ERR segment saying where.
+func BenchmarkACK(b *testing.B) {
+	m, err := Parse(benchFile(b, "adt_a01.hl7"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	where, err := ParsePath("PID-3")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		opts AckOptions
+	}{
+		{"AA", AckOptions{}},
+		{"AE+ERR", AckOptions{Code: AckAE, Text: "required field missing", Errors: []AckError{{
+			Code: ErrCodeRequiredFieldMissing, Text: "PID-3 is required", Location: where}}}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				ack, err := m.ACK(tc.opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(ack.Bytes()) == 0 {
+					b.Fatal("empty ACK")
+				}
+			}
+		})
+	}
+}

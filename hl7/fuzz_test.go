@@ -63,6 +63,7 @@ func FuzzParse(f *testing.F) {
 				}
 			}
 		}
+		checkIterators(t, m)
 		_ = m.Tree()
 		for i, p := range paths {
 			c := m.Clone()

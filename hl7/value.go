@@ -229,27 +229,81 @@ func (v Value) NumSubs() int {
 	return v.count(0)
 }
 
-// Reps iterates over the repetitions of a field with their numbers (from 1).
+// Reps iterates over the repetitions of a field with their numbers (from 1). Below the
+// field level the value itself is the one repetition.
 func (v Value) Reps() func(yield func(int, Value) bool) {
-	return v.iterate(v.NumReps(), v.Rep)
+	// Small enough to inline, so that neither closure escapes to the heap.
+	return func(yield func(int, Value) bool) { v.reps(yield) }
 }
 
-// Comps iterates over the components with their numbers (from 1).
+func (v Value) reps(yield func(int, Value) bool) {
+	switch v.lv {
+	case lvField:
+		v.split(v.m.delims.Repetition, lvRep, yield)
+	case lvSegment:
+	default:
+		v.split(0, v.lv, yield)
+	}
+}
+
+// Comps iterates over the components with their numbers (from 1): those of the first
+// repetition on a field; on a component or below, the value itself.
 func (v Value) Comps() func(yield func(int, Value) bool) {
-	return v.iterate(v.NumComps(), v.Comp)
+	// Small enough to inline, so that neither closure escapes to the heap.
+	return func(yield func(int, Value) bool) { v.comps(yield) }
 }
 
-// Subs iterates over the sub-components with their numbers (from 1).
+func (v Value) comps(yield func(int, Value) bool) {
+	switch v.lv {
+	case lvField:
+		v.Rep(1).split(v.m.delims.Component, lvComp, yield)
+	case lvRep:
+		v.split(v.m.delims.Component, lvComp, yield)
+	case lvSegment:
+	default:
+		v.split(0, v.lv, yield)
+	}
+}
+
+// Subs iterates over the sub-components with their numbers (from 1): those of the first
+// component on a field or repetition; on a sub-component, the value itself.
 func (v Value) Subs() func(yield func(int, Value) bool) {
-	return v.iterate(v.NumSubs(), v.Sub)
+	// Small enough to inline, so that neither closure escapes to the heap.
+	return func(yield func(int, Value) bool) { v.subs(yield) }
 }
 
-func (v Value) iterate(n int, at func(int) Value) func(yield func(int, Value) bool) {
-	return func(yield func(int, Value) bool) {
-		for i := 1; i <= n; i++ {
-			if !yield(i, at(i)) {
-				return
-			}
+func (v Value) subs(yield func(int, Value) bool) {
+	switch v.lv {
+	case lvField, lvRep:
+		v.Comp(1).split(v.m.delims.SubComponent, lvSub, yield)
+	case lvComp:
+		v.split(v.m.delims.SubComponent, lvSub, yield)
+	case lvSegment:
+	default:
+		v.split(0, v.lv, yield)
+	}
+}
+
+// split yields the parts of v that sep separates (all of v when sep is 0), at level lv,
+// numbered from 1, in one pass over the bytes: what part(sep, i, lv) gives for i = 1, 2...
+// An absent or empty value has no parts, as count says.
+func (v Value) split(sep byte, lv level, yield func(int, Value) bool) {
+	if !v.ok || len(v.b) == 0 {
+		return
+	}
+	b := v.b
+	for i := 1; ; i++ {
+		j := -1
+		if sep != 0 {
+			j = bytes.IndexByte(b, sep)
 		}
+		if j < 0 {
+			yield(i, Value{b: b, m: v.m, lv: lv, ok: true})
+			return
+		}
+		if !yield(i, Value{b: b[:j], m: v.m, lv: lv, ok: true}) {
+			return
+		}
+		b = b[j+1:]
 	}
 }

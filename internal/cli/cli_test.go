@@ -75,6 +75,16 @@ func TestInspectBadMessageSaysWhere(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "1\n") || !strings.Contains(out, f+":4:1: hl7: line 4 col 1 (byte 92), segment 2: invalid segment name") || !strings.Contains(errOut, "1 message(s) could not be parsed") {
 		t.Errorf("code %d out %q err %q", code, out, errOut)
 	}
+	// In JSON, a message that fails to parse says the line where it starts; its error, the
+	// line of the problem.
+	code, out, _ = run(t, "", "inspect", "--json", f)
+	var got []messageJSON
+	if err := json.Unmarshal([]byte(out), &got); err != nil || code != 1 {
+		t.Fatalf("json: %v %d\n%s", err, code, out)
+	}
+	if len(got) != 2 || got[1].Line != 3 || !strings.Contains(got[1].Error, ":4:1: ") {
+		t.Errorf("json of the failing message: %+v, want line 3 and an error at 4:1", got)
+	}
 }
 
 func TestACKCommand(t *testing.T) {

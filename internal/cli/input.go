@@ -22,11 +22,12 @@ type inputMessage struct {
 	Envelope bool
 }
 
-// Where returns "file:line" for the message, or "file:line:col" of a parse error in it.
+// Where returns "file:line" for the message, or "file:line:col" of a parse error in it (the
+// Reader's errors count lines from the start of the file).
 func (in inputMessage) Where() string {
 	var pe *hl7.ParseError
 	if errors.As(in.Err, &pe) {
-		return fmt.Sprintf("%s:%d:%d", in.Source, in.Line+pe.Line-1, pe.Column)
+		return fmt.Sprintf("%s:%d:%d", in.Source, pe.Line, pe.Column)
 	}
 	return fmt.Sprintf("%s:%d", in.Source, in.Line)
 }
@@ -82,7 +83,6 @@ func readFrom(r io.Reader, src string, fn func(inputMessage) error) error {
 			}
 			in.Raw = rd.Raw()
 			in.Envelope = in.Raw == nil && !errors.Is(err, hl7.ErrTooLarge)
-			in.Line = 1
 			if in.Envelope {
 				i--
 			}
