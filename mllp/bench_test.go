@@ -10,19 +10,29 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/courier-hl7/courier/hl7"
 )
 
-// benchHandler answers in the round-trip benchmarks. It builds the ACK from bytes; swap in a
-// handler that parses with the hl7 package and builds the ACK with it to measure the whole
-// path (the benchmark code does not change).
+// benchHandler answers in the round-trip benchmarks the way a receiver does: it parses the
+// message with the hl7 package and builds its ACK (MSH swapped, MSA-2 = MSH-10, a new
+// control ID and time).
 var benchHandler Handler = HandlerFunc(func(_ context.Context, req *Request) ([]byte, error) {
-	return cannedACK(req.Frame, CodeAA), nil
+	m, err := hl7.Parse(req.Frame)
+	if err != nil {
+		return nil, err
+	}
+	ack, err := m.ACK(hl7.AckOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return ack.Bytes(), nil
 })
 
 var benchConns = []int{1, 8, 64}
 
 // BenchmarkRoundTrip measures messages per second through a Client and a Server on
-// loopback: frame, send, read, handle (find MSH-10, build an ACK), answer, read the ACK,
+// loopback: frame, send, read, handle (parse, build the ACK), answer, read the ACK,
 // check MSA-2. Compare with BenchmarkEcho, run in the same invocation:
 //
 //	go test -run=^$ -bench='RoundTrip|Echo' -benchtime=3s ./mllp
