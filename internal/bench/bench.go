@@ -14,7 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,6 +42,9 @@ type Options struct {
 	Phases []string
 	// Progress, when set, receives a line every few seconds.
 	Progress func(string)
+	// EngineDrained, when set, is called once the engine phase has delivered everything,
+	// with the engine still running: the moment to look at what it holds (a heap profile).
+	EngineDrained func() error
 }
 
 // Result is one phase's figures.
@@ -54,9 +57,9 @@ type Result struct {
 	Rate        float64 // acknowledged messages per second
 	P50, P99    time.Duration
 	Max         time.Duration
-	HeapStart   uint64 // heap in use after the warm-up, bytes
-	HeapEnd     uint64 // heap in use at the end
-	HeapMax     uint64
+	HeapStart   uint64 // live heap (marked by the last GC) after the warm-up, bytes
+	HeapEnd     uint64 // live heap at the end
+	HeapMax     uint64 // largest live heap sampled
 	RSSMax      uint64  // the process's resident set size, largest sample (Linux)
 	DrainSecond float64 // engine: time after the last ACK until every message was delivered
 }
@@ -207,6 +210,11 @@ func runEngine(ctx context.Context, o Options) (Result, error) {
 	}
 	r.Delivered = delivered.Load()
 	r.DrainSecond = time.Since(start).Seconds()
+	if o.EngineDrained != nil {
+		if err := o.EngineDrained(); err != nil {
+			return r, err
+		}
+	}
 	return r, nil
 }
 
@@ -255,7 +263,7 @@ func stream(ctx context.Context, o Options, phase, addr string, delivered *atomi
 		lim = rate.NewLimiter(rate.Limit(o.Rate), o.Senders)
 	}
 	var sent, failed atomic.Int64
-	lats := make([][]time.Duration, o.Senders)
+	lats := make([]histogram, o.Senders)
 	runCtx, cancel := context.WithTimeout(ctx, o.Duration)
 	defer cancel()
 	var firstErr error
@@ -293,7 +301,7 @@ func stream(ctx context.Context, o Options, phase, addr string, delivered *atomi
 				}
 				sent.Add(1)
 				if t0.After(warm) {
-					lats[i] = append(lats[i], lat)
+					lats[i].add(lat)
 				}
 			}
 		}()
@@ -306,27 +314,31 @@ func stream(ctx context.Context, o Options, phase, addr string, delivered *atomi
 		defer t.Stop()
 		warmed := false
 		last := time.Now()
+		// The live heap as of the last GC: what the program holds, without the garbage that
+		// HeapInuse counts until it is swept (up to GOGC% more), so that growth shows.
+		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 		for {
 			select {
 			case <-runCtx.Done():
 				return
 			case <-t.C:
 			}
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
+			metrics.Read(live)
+			heap := live[0].Value.Uint64()
 			if !warmed && time.Now().After(warm) {
-				res.HeapStart, warmed = ms.HeapInuse, true
+				res.HeapStart, warmed = heap, true
 			}
-			res.HeapEnd = ms.HeapInuse
-			res.HeapMax = max(res.HeapMax, ms.HeapInuse)
-			res.RSSMax = max(res.RSSMax, rss())
+			res.HeapEnd = heap
+			res.HeapMax = max(res.HeapMax, heap)
+			rs := rss()
+			res.RSSMax = max(res.RSSMax, rs)
 			if o.Progress != nil && time.Since(last) >= 5*time.Second {
 				last = time.Now()
 				line := fmt.Sprintf("%s: %d acknowledged (%.0f/s), %d failed", phase, sent.Load(), float64(sent.Load())/time.Since(start).Seconds(), failed.Load())
 				if delivered != nil {
 					line += fmt.Sprintf(", %d delivered", delivered.Load())
 				}
-				o.Progress(line + fmt.Sprintf(", heap %.1f MiB", float64(ms.HeapInuse)/(1<<20)))
+				o.Progress(line + fmt.Sprintf(", live heap %.1f MiB, RSS %.0f MiB", float64(heap)/(1<<20), float64(rs)/(1<<20)))
 			}
 		}
 	}()
@@ -335,16 +347,11 @@ func stream(ctx context.Context, o Options, phase, addr string, delivered *atomi
 	res.Seconds = time.Since(start).Seconds()
 	res.Sent, res.Failed = sent.Load(), failed.Load()
 	res.Rate = float64(res.Sent) / res.Seconds
-	var all []time.Duration
-	for _, l := range lats {
-		all = append(all, l...)
+	var all histogram
+	for i := range lats {
+		all.merge(&lats[i])
 	}
-	slices.Sort(all)
-	if len(all) > 0 {
-		res.P50 = all[len(all)/2]
-		res.P99 = all[min(len(all)-1, len(all)*99/100)]
-		res.Max = all[len(all)-1]
-	}
+	res.P50, res.P99, res.Max = all.quantile(0.5), all.quantile(0.99), all.max
 	if res.Sent == 0 && firstErr != nil {
 		return res, firstErr
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
@@ -14,7 +15,7 @@ import (
 
 func newBenchCmd() *cobra.Command {
 	var o bench.Options
-	var phases, cpuProfile string
+	var phases, cpuProfile, memProfile string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -46,6 +47,12 @@ second, acknowledgement latency (p50, p99, max), the time to drain the queue, an
 			if !asJSON {
 				o.Progress = func(s string) { fmt.Fprintln(cmd.ErrOrStderr(), s) }
 			}
+			if memProfile != "" {
+				// Sample every 4 KiB allocated rather than every 512 KiB, so that small
+				// allocations that stay (a leak) show up.
+				runtime.MemProfileRate = 4096
+				o.EngineDrained = func() error { return writeHeapProfile(memProfile) }
+			}
 			res, err := bench.Run(cmd.Context(), o)
 			if asJSON {
 				if werr := writeJSON(cmd.OutOrStdout(), res); werr != nil {
@@ -76,7 +83,22 @@ second, acknowledgement latency (p50, p99, max), the time to drain the queue, an
 	f.StringVar(&phases, "phases", "ceiling,engine", "phases to run: ceiling, engine")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (for go tool pprof)")
+	f.StringVar(&memProfile, "memprofile", "", "write a heap profile to this file once the engine phase has drained, engine still running (for go tool pprof)")
 	return cmd
+}
+
+// writeHeapProfile writes the live heap, after a collection, to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }
