@@ -251,6 +251,10 @@ func (m *Message) splice(i, start, end int, val []byte) {
 	old := len(s.b)
 	owned := s.own != nil && s.own == m.own
 	if owned && cap(s.b)-old >= delta {
+		if overlaps(val, s.b[:cap(s.b)]) {
+			// val reads bytes this edit moves (a caller's view of the segment itself).
+			val = bytes.Clone(val)
+		}
 		newEnd := start + len(val)
 		if delta > 0 {
 			s.b = s.b[:old+delta]
@@ -271,6 +275,15 @@ func (m *Message) splice(i, start, end int, val []byte) {
 			s.seps[j] += int32(delta)
 		}
 	}
+}
+
+// overlaps reports whether a and b share bytes of one array.
+func overlaps(a, b []byte) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	a0, b0 := uintptr(unsafe.Pointer(unsafe.SliceData(a))), uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	return a0 < b0+uintptr(len(b)) && b0 < a0+uintptr(len(a))
 }
 
 // replaceField rebuilds segment i with field n replaced by val. With trim, trailing empty

@@ -73,8 +73,8 @@ func (pt *patcher) compileFastBool(n ast.Node) (fastBool, bool) {
 			}
 			return func(e *exprEnv) bool { return l(e) || r(e) }, true
 		case "==", "!=":
-			l, ok1 := pt.compileFastText(n.Left)
-			r, ok2 := pt.compileFastText(n.Right)
+			l, ok1 := pt.compileText(n.Left, true)
+			r, ok2 := pt.compileText(n.Right, true)
 			if !ok1 || !ok2 {
 				return pt.compareNumbers(n)
 			}
@@ -89,7 +89,7 @@ func (pt *patcher) compileFastBool(n ast.Node) (fastBool, bool) {
 			if !ok {
 				return nil, false
 			}
-			x, ok := pt.compileFastText(n.Left)
+			x, ok := pt.compileText(n.Left, true)
 			if !ok {
 				return nil, false
 			}
@@ -183,7 +183,7 @@ func (pt *patcher) compileFastNum(n ast.Node) (fastNum, bool) {
 	if !ok {
 		return nil, false
 	}
-	x, ok := pt.compileFastText(call.Arguments[0])
+	x, ok := pt.compileText(call.Arguments[0], true)
 	if !ok {
 		return nil, false
 	}
@@ -199,12 +199,18 @@ func (pt *patcher) compileFastNum(n ast.Node) (fastNum, bool) {
 }
 
 // compileFastText returns n as a Go closure, or false when n has a node it does not know.
-func (pt *patcher) compileFastText(n ast.Node) (fastText, bool) {
+func (pt *patcher) compileFastText(n ast.Node) (fastText, bool) { return pt.compileText(n, false) }
+
+// compileText is compileFastText. With peek, the text is one a comparison or num uses up at
+// once, and the HL7 values in it are read with peekText: a value of an edited segment is not
+// copied into the run's arena (MSH["9.1"] == "ORU" after a step set MSH-5 cost 1 KiB per
+// message). Without, they are read with text, as a result may be kept or written back.
+func (pt *patcher) compileText(n ast.Node, peek bool) (fastText, bool) {
 	switch n := n.(type) {
 	case *ast.ConditionalNode:
 		c, ok1 := pt.compileFastBool(n.Cond)
-		a, ok2 := pt.compileFastText(n.Exp1)
-		b, ok3 := pt.compileFastText(n.Exp2)
+		a, ok2 := pt.compileText(n.Exp1, peek)
+		b, ok3 := pt.compileText(n.Exp2, peek)
 		if !ok1 || !ok2 || !ok3 {
 			return nil, false
 		}
@@ -228,6 +234,14 @@ func (pt *patcher) compileFastText(n ast.Node) (fastText, bool) {
 			switch fn {
 			case "__getp":
 				p := pt.paths[idx].p
+				if peek {
+					return func(e *exprEnv) string {
+						if e == nil || e.msg == nil {
+							return ""
+						}
+						return peekText(e.msg.ValueAt(p), e.msg.Delimiters())
+					}, true
+				}
 				return func(e *exprEnv) string {
 					if e == nil || e.msg == nil {
 						return ""
@@ -236,6 +250,14 @@ func (pt *patcher) compileFastText(n ast.Node) (fastText, bool) {
 				}, true
 			case "__getseg":
 				p := pt.paths[idx].p
+				if peek {
+					return func(e *exprEnv) string {
+						if e == nil || e.msg == nil {
+							return ""
+						}
+						return peekText(valueIn(e.msg, e.seg, p), e.msg.Delimiters())
+					}, true
+				}
 				return func(e *exprEnv) string {
 					if e == nil || e.msg == nil {
 						return ""
@@ -273,7 +295,7 @@ func (pt *patcher) compileFastText(n ast.Node) (fastText, bool) {
 		if len(n.Arguments) != 1 {
 			return nil, false
 		}
-		x, ok := pt.compileFastText(n.Arguments[0])
+		x, ok := pt.compileText(n.Arguments[0], peek)
 		if !ok {
 			return nil, false
 		}

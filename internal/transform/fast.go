@@ -94,6 +94,25 @@ func (t *delimTable) text(r *run, v hl7.Value) string {
 	return rawText(r, v)
 }
 
+// peekText returns a value's decoded text like text, but without copying a value of an edited
+// segment: the string then aliases the segment's bytes, and reads what they hold until the
+// segment is next edited. It is for text that is used up before that — scanned, compared, or
+// handed to an hl7 edit (which copies it: []byte(raw)) — and never kept: a format step reads a
+// phone number's digits or an identifier with it, instead of copying each into the run's arena.
+func peekText(v hl7.Value, d hl7.Delimiters) string {
+	t := tableFor(d)
+	raw := v.Raw()
+	if len(raw) == 0 {
+		return ""
+	}
+	for _, c := range raw {
+		if t.decode[c] {
+			return v.String()
+		}
+	}
+	return unsafe.String(&raw[0], len(raw))
+}
+
 // rawText returns a value's bytes as they are encoded, without copying them when they are
 // the parsed bytes hl7 never writes to (see text).
 func rawText(r *run, v hl7.Value) string {
@@ -130,10 +149,11 @@ func (r *run) keep(b []byte) string {
 // segment for steps that leave most values as they are.
 // seg is p's segment position, or -1 when it is not known (or p's segment does not exist).
 func setIfChanged(m *hl7.Message, seg int, p hl7.Path, enc string) error {
-	if v := at(m, seg, p); v.Present() && string(v.Raw()) == enc {
+	v := at(m, seg, p)
+	if v.Present() && string(v.Raw()) == enc {
 		return nil
 	}
-	return setRaw(m, seg, p, enc)
+	return setRawValue(m, seg, p, v, enc)
 }
 
 // setRaw writes enc at p, in the segment at position seg when it is known: Message.SetRawAt
@@ -144,6 +164,20 @@ func setRaw(m *hl7.Message, seg int, p hl7.Path, enc string) error {
 		return m.SetRawAt(p, enc)
 	}
 	return m.Segment(seg).SetRaw(p, enc)
+}
+
+// setRawValue writes enc over v, the value at p just read (with at) from the segment at
+// position seg, which has not been edited since: Segment.SetRawValue replaces v's bytes
+// without locating p in the segment again, which was a tenth of a map step over 30 OBX. When it
+// cannot (v is a literal or no longer lies in the segment's bytes) or refuses enc, setRaw
+// writes it as before, with setRaw's own result and error.
+func setRawValue(m *hl7.Message, seg int, p hl7.Path, v hl7.Value, enc string) error {
+	if seg >= 0 && p.Field > 0 && len(v.Raw()) > 0 {
+		if ok, err := m.Segment(seg).SetRawValue(v, enc); ok && err == nil {
+			return nil
+		}
+	}
+	return setRaw(m, seg, p, enc)
 }
 
 // deleteAt deletes what p names, as Message.DeleteAt does; seg is p's segment position, or -1.

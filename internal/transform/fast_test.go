@@ -53,6 +53,9 @@ func TestTextMatchesValueString(t *testing.T) {
 							t.Errorf("segment %d, %+v: text gives %q, String %q", i, p, got, want)
 						}
 					}
+					if got, want := peekText(v, m.Delimiters()), v.String(); got != want {
+						t.Errorf("segment %d, %+v: peekText gives %q, String %q", i, p, got, want)
+					}
 				}
 			}
 		}
@@ -116,6 +119,13 @@ func FuzzPositionalEdits(f *testing.F) {
 			{"setRaw", func(m *hl7.Message) error { return setRaw(m, seg, p, value) }, func(m *hl7.Message) error { return m.SetRawAt(p, value) }},
 			{"setText", func(m *hl7.Message) error { return setText(m, seg, p, value) }, func(m *hl7.Message) error { return m.SetAt(p, value) }},
 			{"deleteAt", func(m *hl7.Message) error { return deleteAt(m, seg, p) }, func(m *hl7.Message) error { return m.DeleteAt(p) }},
+			// setIfChanged writes over the value it read with Segment.SetRawValue.
+			{"setIfChanged", func(m *hl7.Message) error { return setIfChanged(m, seg, p, value) }, func(m *hl7.Message) error {
+				if v := m.ValueAt(p); v.Present() && string(v.Raw()) == value {
+					return nil
+				}
+				return m.SetRawAt(p, value)
+			}},
 		}
 		for _, e := range edits {
 			// Once on the parsed bytes, once on the message's own copy of the segment.

@@ -154,6 +154,7 @@ func TestRoute(t *testing.T) {
 		{When: `PID["8"] == "F"`, To: []string{"billing", "ehr"}},
 	}}))
 	none := must(Route(RouteOptions{Rules: []RouteRule{{When: `false`, To: []string{"ehr"}}}}))
+	dup := must(Route(RouteOptions{Rules: []RouteRule{{To: []string{"ehr", "ehr", "billing"}}}}))
 	for _, tc := range []struct {
 		step Step
 		msg  string
@@ -164,6 +165,7 @@ func TestRoute(t *testing.T) {
 		{r, strings.Replace(er7(oru...), "|F\r", "|M\r", 1), "archive"},
 		{all, er7(oru...), "ehr,billing"},
 		{none, er7(oru...), ""},
+		{dup, er7(oru...), "ehr,billing"},
 	} {
 		out, err := runSteps(t, tc.msg, tc.step)
 		if err != nil {
@@ -172,6 +174,23 @@ func TestRoute(t *testing.T) {
 		d := out.Outputs[0].Destinations
 		if d == nil || strings.Join(d, ",") != tc.want {
 			t.Errorf("destinations %#v, want %q", d, tc.want)
+		}
+	}
+	// The messages a rule sends share its list of destinations: one output's changing its
+	// own must not change the next one's.
+	for _, step := range []Step{r, none} {
+		first, err := runSteps(t, er7(oru...), step)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := strings.Join(first.Outputs[0].Destinations, ",")
+		_ = append(first.Outputs[0].Destinations, "billing")
+		second, err := runSteps(t, er7(oru...), step)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(second.Outputs[0].Destinations, ","); got != want {
+			t.Errorf("destinations %q after an append to the first output's, want %q", got, want)
 		}
 	}
 	if _, err := runSteps(t, er7(oru...), must(Route(RouteOptions{Rules: []RouteRule{{To: []string{"lab"}}}}))); err == nil ||

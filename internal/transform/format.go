@@ -350,7 +350,7 @@ func (s *formatStep) initPhone(f PhoneFormat) error {
 		}
 		// The digits, then the number written with the pattern, are built in the scratch
 		// buffer: b[:nd] holds the digits and the result follows them.
-		b := appendDigits((*c.buf)[:0], text(c.r, c.v, c.m.Delimiters()))
+		b := appendDigits((*c.buf)[:0], peekText(c.v, c.m.Delimiters()))
 		nd := len(b)
 		if f.Pattern == "" {
 			*c.buf = b
@@ -397,7 +397,11 @@ func (s *formatStep) initID(f IDFormat) error {
 		if p.Component == 0 {
 			idv = v.Comp(1)
 		}
-		id := text(c.r, idv, d)
+		// The identifier is copied into the scratch buffer, not into the run's arena: nothing
+		// keeps it after this call, and the buffer is not the segment's bytes, which the
+		// writes below edit in place.
+		*c.buf = append((*c.buf)[:0], peekText(idv, d)...)
+		id := scratchString(*c.buf)
 		if f.Strip != "" {
 			id = strings.TrimLeft(id, f.Strip)
 		}

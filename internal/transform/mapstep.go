@@ -139,7 +139,7 @@ func (s *mapStep) apply(r *run, it *item) error {
 			if string(v.Raw()) == enc {
 				return nil
 			}
-			return setRaw(m, seg, p, enc)
+			return setRawValue(m, seg, p, v, enc)
 		}
 		if to.Segment != p.Segment || to.Occurrence != p.Occurrence {
 			seg = -1

@@ -29,6 +29,12 @@ type routeStep struct {
 	stepBase
 	o     RouteOptions
 	conds []*program
+	// ruleDests and defDests are the destinations a message gets from one rule, without
+	// repeats, and from Default (never nil: nowhere), made once: without All, every message
+	// gets one of them, and the outputs share it instead of a copy each. They are capped, so
+	// that an append to an output's destinations copies them.
+	ruleDests [][]string
+	defDests  []string
 }
 
 // Route returns a step that chooses a message's destinations.
@@ -41,7 +47,17 @@ func Route(o RouteOptions) (Step, error) {
 			return nil, fmt.Errorf("rule %d has no destinations (to:)", i+1)
 		}
 	}
-	return &routeStep{o: o}, nil
+	s := &routeStep{o: o, defDests: slices.Clip(append([]string{}, o.Default...))}
+	for _, r := range o.Rules {
+		var dests []string
+		for _, d := range r.To {
+			if !slices.Contains(dests, d) {
+				dests = append(dests, d)
+			}
+		}
+		s.ruleDests = append(s.ruleDests, slices.Clip(dests))
+	}
+	return s, nil
 }
 
 func (s *routeStep) Kind() string { return "route" }
@@ -90,17 +106,18 @@ func (s *routeStep) apply(r *run, it *item) error {
 			}
 		}
 		matched = true
+		if !s.o.All {
+			dests = s.ruleDests[i]
+			break
+		}
 		for _, d := range rule.To {
 			if !slices.Contains(dests, d) {
 				dests = append(dests, d)
 			}
 		}
-		if !s.o.All {
-			break
-		}
 	}
 	if !matched {
-		dests = append([]string{}, s.o.Default...)
+		dests = s.defDests
 	}
 	it.dests = dests
 	return nil

@@ -170,6 +170,14 @@ type scriptVM struct {
 	strs map[string]goja.Value // table values as JavaScript strings (see tableValue)
 	gen  int                   // changes when segments may have moved
 
+	// lookupName, lookupTable and lookupData are the table tables.lookup last read in this
+	// run, and its entries as they were at its first lookup in the run: a script that looks
+	// up a code for each of 30 OBX finds the table and checks its file for changes once, as
+	// a map step does, instead of at every call. putVM forgets them.
+	lookupName  string
+	lookupTable *Table
+	lookupData  *tableData
+
 	// timer interrupts a run that goes over its time limit. It is made once per machine and
 	// reset for each run, instead of a timer and two closures per message.
 	timer *time.Timer
@@ -193,6 +201,7 @@ func (s *scriptStep) putVM(vm *scriptVM) {
 	clear(vm.handles)
 	vm.handles = vm.handles[:0]
 	clear(vm.objs)
+	vm.lookupName, vm.lookupTable, vm.lookupData = "", nil, nil
 	select {
 	case s.pool <- vm:
 	default:
@@ -641,10 +650,14 @@ func (vm *scriptVM) tablesAPI() goja.Value {
 		if vm.s.tabls == nil {
 			vm.throw("no tables are defined")
 		}
-		v, ok, err := vm.s.tabls.Lookup(name, key)
-		if err != nil {
-			vm.throw("%v", err)
+		if name != vm.lookupName || vm.lookupTable == nil {
+			t, err := vm.s.tabls.Table(name)
+			if err != nil {
+				vm.throw("%v", err)
+			}
+			vm.lookupName, vm.lookupTable, vm.lookupData = name, t, t.entries()
 		}
+		v, ok := vm.lookupData.get(vm.lookupTable, key)
 		if !ok {
 			if d := c.Argument(2); !goja.IsUndefined(d) {
 				return d

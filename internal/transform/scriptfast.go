@@ -88,9 +88,15 @@ func isASCII(s string) bool {
 func (vm *scriptVM) replaceParseFloat() error {
 	rt := vm.rt
 	fn := rt.ToValue(func(c goja.FunctionCall) goja.Value {
+		a := c.Argument(0)
+		if s, ok := a.(goja.String); ok {
+			// A string, what scripts nearly always pass (parseFloat(o.get("5"))): its text
+			// as it is. ToString would box it into a new interface value first.
+			return rt.ToValue(parseFloat(s.String()))
+		}
 		// ToString converts an object with its toString (and throws what that throws), as
 		// goja's parseFloat does; a symbol cannot be converted.
-		v := c.Argument(0).ToString()
+		v := a.ToString()
 		if _, ok := v.(*goja.Symbol); ok {
 			panic(rt.NewTypeError("Cannot convert a Symbol value to a string"))
 		}

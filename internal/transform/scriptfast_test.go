@@ -66,6 +66,33 @@ func TestParseFloatMatchesGoja(t *testing.T) {
 	}
 }
 
+// TestParseFloatArguments checks parseFloat in scripts on each kind of argument: strings
+// (ASCII and not, which the native function reads directly) and the values it converts first.
+func TestParseFloatArguments(t *testing.T) {
+	tests := []struct{ arg, want string }{
+		{`"7.25kg"`, "7.25"},
+		{`"\u2003\u00a0-3e2"`, "-300"},
+		{`"\u00e9"`, "NaN"},
+		{`""`, "NaN"},
+		{`12.5`, "12.5"},
+		{`undefined`, "NaN"},
+		{`null`, "NaN"},
+		{`true`, "NaN"},
+		{`new String(" 4 ")`, "4"},
+		{`["8", "9"]`, "8"},
+		{`"Infinityx"`, "Infinity"},
+	}
+	for _, tc := range tests {
+		out, err := runScript(t, testDeps(t), `msg.set("ZPI-3", String(parseFloat(`+tc.arg+`)));`, ScriptOptions{})
+		if err != nil {
+			t.Fatalf("parseFloat(%s): %v", tc.arg, err)
+		}
+		if got := out.Outputs[0].Message.Get("ZPI-3"); got != tc.want {
+			t.Errorf("parseFloat(%s) = %q, want %q", tc.arg, got, tc.want)
+		}
+	}
+}
+
 func FuzzParseFloat(f *testing.F) {
 	for _, s := range parseFloatSeeds {
 		f.Add(s)
@@ -141,5 +168,29 @@ func TestScriptSegmentPositions(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestScriptLookupSeveralTables checks tables.lookup when a run switches between tables: it
+// keeps the table it last read, and must not answer from it for another one.
+func TestScriptLookupSeveralTables(t *testing.T) {
+	src := `var a = tables.lookup("loinc.csv", "GLU"), b = tables.lookup("bench_codes.csv", "LOC1");
+msg.set("ZPI-3", [a, b, tables.lookup("loinc.csv", "LOC1", "none"), tables.lookup("bench_codes.csv", "GLU", "none"), tables.lookup("loinc.csv", "NA")].join(","));
+if (msg.get("ZPI-1") === "7") tables.lookup("nosuch", "x");`
+	s := must(Script(ScriptOptions{Source: src, Timeout: 10 * time.Second}))
+	p := must(NewPipeline(testDeps(t), "", s))
+	// Twice, so that the second run gets the pooled machine of the first.
+	for round := range 2 {
+		out, err := p.Run(context.Background(), parse(t, strings.Replace(testMsg, "ZPI|7|", "ZPI|8|", 1)))
+		if err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if got, want := out.Outputs[0].Message.Get("ZPI-3"), "2345-7,L1001,none,none,2951-2"; got != want {
+			t.Errorf("round %d: ZPI-3 = %q, want %q", round, got, want)
+		}
+	}
+	_, err := p.Run(context.Background(), parse(t, testMsg))
+	if err == nil || err.Error() != `step 1 (script): script script: line 3 column 44: GoError: no such table "nosuch" (define it under tables:, or name a .csv file in testdata)` {
+		t.Errorf("unknown table: %v", err)
 	}
 }
