@@ -53,6 +53,7 @@ func (s *scratch) setClasses(d hl7.Delimiters) {
 	if rep == 0 {
 		rep = d.Component // no repetitions: searching for the component separator twice is harmless
 	}
+	s.rep = d.Repetition
 	s.fieldMask, s.repMask, s.compMask = swarLo*uint64(d.Field), swarLo*uint64(rep), swarLo*uint64(d.Component)
 	for _, x := range []struct {
 		c   byte
@@ -65,8 +66,10 @@ func (s *scratch) setClasses(d hl7.Delimiters) {
 }
 
 // checkSegment checks the fields of the current segment against r.spec. It splits the
-// segment's bytes itself, field after field, in one pass: this loop runs for every field of
-// every message.
+// segment's bytes itself, in one pass: eight bytes at a time, it flags every field,
+// repetition and component separator of a word at once and visits the flags in order, so that
+// finding a separator costs a few instructions rather than a search. This loop runs for every
+// field of every message.
 func (r *run) checkSegment() {
 	spec := r.spec
 	b := r.seg.Raw()
@@ -86,44 +89,48 @@ func (r *run) checkSegment() {
 	// whole segment spares a look at each value.
 	r.segHasEsc = r.d.Escape != 0 && bytes.IndexByte(b, r.d.Escape) >= 0
 	r.segHasSub = r.d.SubComponent != 0 && bytes.IndexByte(b, r.d.SubComponent) >= 0
-	cls := &r.sc.cls
-	fr1, fr2, fr3 := r.sc.fieldMask, r.sc.repMask, r.sc.compMask
-	for pos <= len(b) {
-		r.fieldPos = pos
-		// Find where the field ends, and note where its repetitions and components end, so
-		// that checking them needs no second look at the bytes.
-		end, reps := pos, 1
+	r.field2 = nil
+	if pos <= len(b) {
+		rsep := r.sc.rep
+		m1, m2, m3 := r.sc.fieldMask, r.sc.repMask, r.sc.compMask
 		seps := r.sc.seps[:0]
-		for {
-			end = index3(b, end, fr1, fr2, fr3)
-			if end == len(b) {
-				break
+		reps := 1
+		for i := pos; i < len(b); i += 8 {
+			var t uint64
+			if n := len(b) - i; n >= 8 {
+				t = sepFlags(binary.LittleEndian.Uint64(b[i:]), m1, m2, m3)
+			} else if len(b) >= 8 {
+				// The last bytes: the segment's last word, shifted so that its byte 0 is b[i].
+				t = sepFlags(binary.LittleEndian.Uint64(b[len(b)-8:])>>(8*(8-n)), m1, m2, m3)
+			} else {
+				t = r.sc.flagsSlow(b[i:])
 			}
-			c := cls[b[end]]
-			if c == cField {
-				break
+			for t != 0 {
+				p := i + bits.TrailingZeros64(t)>>3
+				t &= t - 1
+				switch b[p] {
+				case fsep:
+					// An empty field that need not be valued needs no look.
+					if p > pos || seq > len(spec.fields) || spec.fields[seq-1].usage == uR || spec.fields[seq-1].usage == uC {
+						r.sc.seps = seps
+						if r.checkField(spec, seq, pos, b[pos:p], reps) {
+							return
+						}
+					}
+					seq, pos, reps, seps = seq+1, p+1, 1, seps[:0]
+					continue
+				case rsep:
+					reps++
+				}
+				seps = append(seps, int32(p-pos))
 			}
-			if c == cRep {
-				reps++
-			}
-			seps = append(seps, int32(end-pos))
-			end++
 		}
+		// The last field runs to the end of the segment.
 		r.sc.seps = seps
-		raw := b[pos:end]
-		if seq > len(spec.fields) {
-			if len(raw) > 0 {
-				r.extraFields(spec, seq)
-				return
-			}
-		} else if fs := &spec.fields[seq-1]; len(raw) == 0 {
-			if r.isRequired(fs) {
-				r.addField(Error, hl7.ErrCodeRequiredFieldMissing, RuleRequired, fs.src, seq, loc{}, fmt.Sprintf("%s (%s) is required but empty", r.pathText(seq, loc{}), fs.name))
-			}
-		} else {
-			r.checkField(fs, seq, raw, reps)
+		if r.checkField(spec, seq, pos, b[pos:], reps) {
+			return
 		}
-		seq, pos = seq+1, end+1
+		seq++
 	}
 	// Fields after the last separator are absent.
 	r.fieldPos = len(b)
@@ -134,26 +141,29 @@ func (r *run) checkSegment() {
 	}
 }
 
-const swarLo, swarHi = 0x0101010101010101, 0x8080808080808080
+const swarLo, swarHi, swar7F = 0x0101010101010101, 0x8080808080808080, 0x7F7F7F7F7F7F7F7F
 
-// index3 returns the position of the first byte from i that is one of three separators,
-// given as masks (the byte repeated eight times), or len(b). It compares eight bytes at a time
-// in a register: the lowest byte flagged is the first match, as a borrow only runs upwards.
-func index3(b []byte, i int, m1, m2, m3 uint64) int {
-	for ; i+8 <= len(b); i += 8 {
-		w := binary.LittleEndian.Uint64(b[i:])
-		x, y, z := w^m1, w^m2, w^m3
-		if t := ((x-swarLo)&^x | (y-swarLo)&^y | (z-swarLo)&^z) & swarHi; t != 0 {
-			return i + bits.TrailingZeros64(t)/8
+// sepFlags returns, for the eight bytes of w (little-endian: byte 0 is the first), the high
+// bit of each byte that is one of three separators, given as masks (the byte repeated eight
+// times). The test is exact for every byte, not only the first match: a byte of w^m is zero
+// when adding 0x7F to its low seven bits leaves its high bit clear and it had none.
+func sepFlags(w, m1, m2, m3 uint64) uint64 {
+	x, y, z := w^m1, w^m2, w^m3
+	x = (x&swar7F + swar7F) | x
+	y = (y&swar7F + swar7F) | y
+	z = (z&swar7F + swar7F) | z
+	return ^(x & y & z) & swarHi
+}
+
+// flagsSlow is sepFlags for a segment shorter than a word: b holds fewer than eight bytes.
+func (s *scratch) flagsSlow(b []byte) uint64 {
+	var t uint64
+	for k, c := range b {
+		if s.cls[c] != cNone {
+			t |= 0x80 << (8 * k)
 		}
 	}
-	c1, c2, c3 := byte(m1), byte(m2), byte(m3)
-	for ; i < len(b); i++ {
-		if c := b[i]; c == c1 || c == c2 || c == c3 {
-			return i
-		}
-	}
-	return len(b)
+	return t
 }
 
 // indexByte is bytes.IndexByte for the short values of HL7. It compares eight bytes at a time
@@ -228,18 +238,38 @@ func (r *run) isRequired(e *elemSpec) bool {
 	return false
 }
 
-// checkField checks a field that holds something: raw, with reps repetitions.
-func (r *run) checkField(fs *elemSpec, seq int, raw []byte, reps int) {
+// checkField checks field seq of the segment, which starts at pos in the segment's bytes and
+// holds raw, with reps repetitions and its inner separators in r.sc.seps. It reports true
+// when the fields from seq on are beyond the segment's definition, and so need no check.
+func (r *run) checkField(spec *segSpec, seq, pos int, raw []byte, reps int) bool {
+	r.fieldPos = pos
+	if seq > len(spec.fields) {
+		if len(raw) > 0 {
+			r.extraFields(spec, seq)
+			return true
+		}
+		return false
+	}
+	fs := &spec.fields[seq-1]
+	if len(raw) == 0 {
+		if (fs.usage == uR || fs.usage == uC) && r.isRequired(fs) {
+			r.addField(Error, hl7.ErrCodeRequiredFieldMissing, RuleRequired, fs.src, seq, loc{}, fmt.Sprintf("%s (%s) is required but empty", r.pathText(seq, loc{}), fs.name))
+		}
+		return false
+	}
+	if seq == 2 {
+		r.field2 = raw // OBX-2, the type of OBX-5
+	}
 	switch fs.usage {
 	case uX:
 		r.addField(Error, hl7.ErrCodeDataType, RuleProfile, fs.src, seq, loc{}, fmt.Sprintf("%s (%s) must not be valued: %s marks it not supported (X)", r.pathText(seq, loc{}), fs.name, r.by(fs)))
-		return
+		return false
 	case uW:
 		r.addField(Warning, hl7.ErrCodeDataType, RuleDataType, fs.src, seq, loc{}, fmt.Sprintf("%s (%s) is withdrawn in %s and should not be sent", r.pathText(seq, loc{}), fs.name, r.by(fs)))
-		return
+		return false
 	}
 	if isNull(raw) {
-		return // the HL7 null: "delete the value", valid for any field
+		return false // the HL7 null: "delete the value", valid for any field
 	}
 	if fs.maxReps > 0 && reps > fs.maxReps {
 		r.addField(Error, hl7.ErrCodeDataType, RuleCardinality, fs.src, seq, loc{}, fmt.Sprintf("%s (%s) has %d repetitions; %s allows %s", r.pathText(seq, loc{}), fs.name, reps, r.by(fs), atMost(fs.maxReps)))
@@ -250,20 +280,20 @@ func (r *run) checkField(fs *elemSpec, seq int, raw []byte, reps int) {
 	e, t := fs, fs.typ
 	if t != nil && t.kind == kVaries {
 		if e = r.varies(fs, seq); e == nil {
-			return
+			return false
 		}
 		t = e.typ
 	}
 	if e.composite() {
 		r.walkComposite(e, t, raw, reps, seq)
-		return
+		return false
 	}
 	if reps == 1 {
 		if len(r.sc.seps) == 0 && r.quickOK(e, raw) {
-			return
+			return false
 		}
 		r.checkValue(e, t, raw, lvRep, seq, loc{})
-		return
+		return false
 	}
 	rs := r.d.Repetition
 	start := 0
@@ -276,7 +306,7 @@ func (r *run) checkField(fs *elemSpec, seq int, raw []byte, reps int) {
 			r.checkValue(e, t, b, lvRep, seq, loc{rep: rep, rel: start})
 		}
 		if end == len(raw) {
-			return
+			return false
 		}
 		start = end + 1
 	}
@@ -295,6 +325,13 @@ func (r *run) walkComposite(e *elemSpec, t *typeSpec, raw []byte, reps, seq int)
 	repStart, compStart := 0, 0
 	var first, system []byte
 	seps := r.sc.seps // where checkSegment saw the repetitions and components end
+	// What endComposite checks at the end of a repetition: the whole value's length or
+	// constant, required components after the last one sent, the table of the first.
+	lastReq := t.lastReq
+	if e.comps != nil {
+		lastReq = e.lastReq
+	}
+	needEnd := e.maxLen > 0 || e.minLen > 0 || e.hasConst || e.table != nil
 	for k := 0; ; k++ {
 		i, c := len(raw), cRep // the end of the field ends the repetition
 		if k < len(seps) {
@@ -311,10 +348,10 @@ func (r *run) walkComposite(e *elemSpec, t *typeSpec, raw []byte, reps, seq int)
 		}
 		if j <= len(comps) {
 			ce := &comps[j-1]
-			if len(part) == 0 || !ce.lenOnly || ce.maxLen > 0 && len(part) > ce.maxLen {
-				if len(part) > 0 && next == lvComp && r.quickOK(ce, part) {
-					goto nextComp
-				}
+			// An empty component needs a look only when it may be required; a valued one
+			// only when it is more than text within its length and not plainly right.
+			if len(part) == 0 && (ce.usage == uR || ce.usage == uC) ||
+				len(part) > 0 && (!ce.lenOnly || ce.maxLen > 0 && len(part) > ce.maxLen) && (next != lvComp || !r.quickOK(ce, part)) {
 				lc := loc{comp: j, rel: compStart}
 				if reps > 1 {
 					lc.rep = rep
@@ -322,13 +359,12 @@ func (r *run) walkComposite(e *elemSpec, t *typeSpec, raw []byte, reps, seq int)
 				r.component(ce, part, next, seq, lc)
 			}
 		}
-	nextComp:
 		if c == cComp {
 			j, compStart = j+1, i+1
 			continue
 		}
 		// The repetition ends at i.
-		if b := raw[repStart:i]; len(b) > 0 {
+		if b := raw[repStart:i]; len(b) > 0 && (needEnd || j < lastReq) {
 			lc := loc{rel: repStart}
 			if reps > 1 {
 				lc.rep = rep
@@ -358,8 +394,7 @@ func (r *run) varies(fs *elemSpec, seq int) *elemSpec {
 	if r.segName != "OBX" || seq != 5 {
 		return nil
 	}
-	vt := r.seg.Field(2)
-	code := firstPart(firstPart(vt.Raw(), r.d.Repetition), r.d.Component)
+	code := firstPart(firstPart(r.field2, r.d.Repetition), r.d.Component)
 	if r.lastVT != nil && r.lastVTOf == fs && string(code) == r.lastVTName {
 		return r.lastVT // OBX segments of a message mostly share their value type
 	}
@@ -531,7 +566,26 @@ func (r *run) quickOK(e *elemSpec, b []byte) bool {
 	case kText:
 		return !e.textTable()
 	case kID, kIS:
-		return e.table == nil || e.table.special == tsNone && e.table.has(s, r.vs)
+		// A code its table has is right whatever the table (checkCode reports only misses).
+		t := e.table
+		switch {
+		case t == nil:
+			return true
+		case t.special == tsValueType:
+			// OBX-2: the segments of a message mostly name one type, which is looked up by
+			// name in the version's definitions once.
+			if s == r.knownVT {
+				return true
+			}
+			if t.has(s, r.vs) {
+				r.knownVT = s
+				return true
+			}
+			return false
+		}
+		return t.has(s, r.vs)
+	case kComposite:
+		return r.quickComposite(e, b)
 	case kNM:
 		return fastNM(s)
 	case kSI:
@@ -542,6 +596,25 @@ func (r *run) quickOK(e *elemSpec, b []byte) bool {
 		return fastDTM(s, false)
 	}
 	return false
+}
+
+// quickComposite is quickOK for a composite component (an XAD's SAD, an XCN's FN) holding a
+// single sub-component: b has no delimiter, and the segment no sub-component separator. It
+// answers for the few types where the whole check is that of the first sub-component: no
+// sub-component after the first may be required, and no table applies to the first.
+func (r *run) quickComposite(e *elemSpec, b []byte) bool {
+	t := e.typ
+	if len(t.comps) == 0 || t.lastReq > 1 || t.opaque || e.table != nil && (t.coded || t.name == "HD") {
+		return false
+	}
+	if isNull(b) {
+		return true
+	}
+	c := &t.comps[0]
+	if c.lenOnly {
+		return c.maxLen == 0 || len(b) <= c.maxLen
+	}
+	return c.quick && c.typ.kind != kComposite && r.quickOK(c, b)
 }
 
 // checkTS checks a TS: a DTM, then optionally TS.2, the degree of precision (v2.3 to v2.5).

@@ -14,8 +14,9 @@ type scratch struct {
 	mt  matcher
 	cls [256]uint8 // the class of each byte for the message's delimiters
 	// The field, repetition and component separators, each repeated in the eight bytes of a
-	// word, for index3.
+	// word, for sepFlags.
 	fieldMask, repMask, compMask uint64
+	rep                          byte // the repetition separator, 0 when there is none
 	// seps holds, for the field being checked, the offsets of its repetition and component
 	// separators.
 	seps []int32
@@ -46,6 +47,13 @@ type run struct {
 	fieldPos int // where the field being checked starts in the segment's bytes
 	// Whether the segment holds the escape character, and the sub-component separator.
 	segHasEsc, segHasSub bool
+
+	// field2 is the raw bytes of field 2 of the segment being checked, once checked (OBX-2
+	// gives the type of OBX-5); nil when it is empty or absent.
+	field2 []byte
+
+	// knownVT is the last value (OBX-2) found in the version's data types (table 0125).
+	knownVT string
 
 	// The last value type OBX-2 named, and OBX-5 as that type.
 	lastVTName string

@@ -440,16 +440,14 @@ func packCode(code string) (uint64, bool) {
 		return 0, false
 	}
 	var n uint64
-	for i := 0; i < 8; i++ {
-		n <<= 8
-		if i < len(code) {
-			if code[i] == 0 {
-				return 0, false
-			}
-			n |= uint64(code[i])
+	for i := 0; i < len(code); i++ {
+		c := code[i]
+		if c == 0 {
+			return 0, false
 		}
+		n = n<<8 | uint64(c)
 	}
-	return n, true
+	return n << (8 * (8 - len(code))), true
 }
 
 func (cs *codeSet) add(code string) {
