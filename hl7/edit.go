@@ -263,7 +263,7 @@ func (m *Message) splice(i, start, end int, val []byte) {
 		copy(s.b[start:newEnd], val)
 		s.b = s.b[:old+delta]
 	} else {
-		b := m.arenaBytes(old + delta + 16 + old/4)
+		b := m.arenaBytes(old + delta + 16 + old/16)
 		s.b = append(append(append(b, s.b[:start]...), val...), s.b[end:]...)
 		if !owned {
 			s.seps = append(m.arenaSeps(len(s.seps)), s.seps...)
