@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/courier-hl7/courier/internal/editdist"
 )
 
 func findField(fields []Field, name string) *Field {
@@ -93,7 +95,7 @@ func suggest(word string, candidates []string) string {
 	limit := max(1, len(w)/3)
 	best, bestDist := "", limit+1
 	for _, c := range candidates {
-		if dist := editDistance(w, normalizeKey(c)); dist < bestDist {
+		if dist := editdist.Distance(w, normalizeKey(c)); dist < bestDist {
 			best, bestDist = c, dist
 		}
 	}
@@ -111,25 +113,4 @@ func normalizeKey(s string) string {
 		}
 		return r
 	}, s)
-}
-
-// editDistance is the Levenshtein distance between a and b, counted in bytes (keys are ASCII).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
