@@ -133,31 +133,37 @@ func (m *Message) ACK(opts AckOptions) (*Message, error) {
 			typ += bs(d.Component) + "ACK"
 		}
 	}
-	raw := func(n int) string { return string(m.header(n).Raw()) }
-	fields := []struct {
-		n   int
-		raw string
-	}{
-		{3, raw(5)}, {4, raw(6)}, {5, raw(3)}, {6, raw(4)},
-		{7, ts.Format("20060102150405-0700")},
-		{9, typ}, {10, mustEscape(d, controlID)}, {11, raw(11)}, {12, raw(12)},
-	}
-	if raw(12) == "" {
-		fields[8].raw = mustEscape(d, version)
-	}
-	for _, f := range fields {
-		if f.raw != "" {
-			a.replaceField(0, f.n, []byte(f.raw), false)
-		}
+	// The header, MSH-3 to MSH-18, written in one go: the values are whole fields as they
+	// are encoded (swapped, echoed) or escaped here.
+	var msh [19][]byte
+	msh[3], msh[4], msh[5], msh[6] = m.header(5).Raw(), m.header(6).Raw(), m.header(3).Raw(), m.header(4).Raw()
+	var tsBuf [32]byte
+	msh[7] = ts.AppendFormat(tsBuf[:0], "20060102150405-0700")
+	msh[9] = []byte(typ)
+	msh[10] = []byte(mustEscape(d, controlID))
+	msh[11], msh[12] = m.header(11).Raw(), m.header(12).Raw()
+	if len(msh[12]) == 0 {
+		msh[12] = []byte(mustEscape(d, version))
 	}
 	if m.AckMode() == EnhancedMode {
 		// An acknowledgement asks for no acknowledgement of its own.
-		a.replaceField(0, 15, []byte("NE"), false)
-		a.replaceField(0, 16, []byte("NE"), false)
+		msh[15], msh[16] = []byte("NE"), []byte("NE")
 	}
-	if cs := raw(18); cs != "" {
-		a.replaceField(0, 18, []byte(cs), false)
+	msh[18] = m.header(18).Raw()
+	last := len(msh) - 1
+	for last > 2 && len(msh[last]) == 0 {
+		last--
 	}
+	h := &a.segs[0]
+	size := len(h.b)
+	for _, f := range msh[3 : last+1] {
+		size += 1 + len(f)
+	}
+	b := append(make([]byte, 0, size), h.b...)
+	for _, f := range msh[3 : last+1] {
+		b = append(append(b, d.Field), f...)
+	}
+	h.b, h.seps, h.own = b, indexSeps(b, d.Field), a.owner()
 	msa := []string{"MSA", code, string(m.header(10).Raw())}
 	if opts.Text != "" {
 		msa = append(msa, mustEscape(d, clipText(opts.Text, 80)))
@@ -295,12 +301,21 @@ func newControlID() string {
 // versionAtLeast compares a dotted version ("2.5.1", "2.3") with major.minor[.patch]; text that
 // is not a version (junk, "") compares as the newest version, as HAPI does for unknown versions.
 func versionAtLeast(v string, want ...int) bool {
-	parts := strings.Split(v, ".")
+	rest := v
 	for i, w := range want {
-		if i >= len(parts) {
-			return false
+		if i > 0 {
+			if rest == "" {
+				return false // fewer parts than wanted: "2.5" is not 2.5.1
+			}
+			rest = rest[1:] // the dot
 		}
-		n, err := strconv.Atoi(parts[i])
+		part := rest
+		if j := strings.IndexByte(rest, '.'); j >= 0 {
+			part, rest = rest[:j], rest[j:]
+		} else {
+			rest = ""
+		}
+		n, err := strconv.Atoi(part)
 		if err != nil {
 			return true
 		}

@@ -24,3 +24,32 @@ func TestSpliceOverlappingValue(t *testing.T) {
 		t.Errorf("segment %q, want %q", got, want)
 	}
 }
+
+func TestVersionAtLeast(t *testing.T) {
+	for _, tc := range []struct {
+		v    string
+		want []int
+		ok   bool
+	}{
+		{"2.5.1", []int{2, 5}, true},
+		{"2.5", []int{2, 5}, true},
+		{"2.4", []int{2, 5}, false},
+		{"2.5", []int{2, 5, 1}, false},
+		{"2.5.1", []int{2, 5, 1}, true},
+		{"2.3.1", []int{2, 3, 1}, true},
+		{"2.3", []int{2, 3, 1}, false},
+		{"2.10", []int{2, 5}, true},
+		{"3", []int{2, 5}, true},
+		{"2", []int{2, 5}, false},
+		{"", []int{2, 5}, true}, // not a version: the newest
+		{"junk", []int{2, 5}, true},
+		{"2.x", []int{2, 5}, true},
+		{"2.5.", []int{2, 5, 1}, true},
+		{"2..5", []int{2, 5}, true},
+		{"2.5.0", []int{2, 5, 1}, false},
+	} {
+		if got := versionAtLeast(tc.v, tc.want...); got != tc.ok {
+			t.Errorf("versionAtLeast(%q, %v) = %v, want %v", tc.v, tc.want, got, tc.ok)
+		}
+	}
+}
