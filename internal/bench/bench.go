@@ -103,12 +103,14 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 	return out, nil
 }
 
-// message returns an ADT^A01 of about size bytes with a unique control ID.
+// message returns an ADT^A01 of about size bytes with a unique control ID and a unique
+// visit number (PV1-19): distinct messages, as real traffic sends, rather than one body under
+// many control IDs, which the store flags as resends (same content, new MSH-10).
 func message(id string, mrn int, size int) []byte {
 	s := "MSH|^~\\&|BENCH|HOSP|COURIER|HOSP|20261127120000||ADT^A01^ADT_A01|" + id + "|P|2.5.1\r" +
 		"EVN|A01|20261127120000\r" +
 		"PID|1||" + strconv.Itoa(mrn) + "^^^HOSP^MR||TESTPATIENT^ALPHA^Q||19800101|F|||1 Main St^^Springfield^IL^62701^USA||(217)555-0101\r" +
-		"PV1|1|I|4N^401^1^HOSP||||1234^ATTENDING^ALEX^^^^^^^^^^NPI|||MED||||ADM|A0\r"
+		"PV1|1|I|4N^401^1^HOSP||||1234^ATTENDING^ALEX^^^^^^^^^^NPI|||MED||||ADM|A0||||V" + id + "\r"
 	if pad := size - len(s) - len("NTE|1||\r"); pad > 0 {
 		s += "NTE|1||" + strings.Repeat("x", pad) + "\r"
 	}

@@ -30,6 +30,8 @@ import (
 type change struct {
 	id, msgID, token   int64
 	channel, dest, key string
+	// siblings is the number of entries of the message, this one included, as read.
+	siblings int
 	// was, wasHold and wasHead are the entry as read.
 	was              store.EntryState
 	wasHold, wasHead bool
@@ -58,10 +60,14 @@ func (c *change) statusChanges() bool {
 	return (c.was == store.EntryError) != (c.state == store.EntryError) || c.was.Final() != c.state.Final()
 }
 
-// loadChangesSQL reads what a change needs of the entries whose IDs are in the IN list in.
+// loadChangesSQL reads what a change needs of the entries whose IDs are in the IN list in,
+// with the number of entries of each one's message (from the covering index on
+// (message_id, destination)): when a call loads all of a message's entries, which it does for
+// every message with one destination, it derives the message's status in memory.
 func loadChangesSQL(in string) string {
 	return `SELECT id, message_id, token, channel, destination, order_key, state, hold, head,
-			attempts, attempts_total, next_attempt_at, last_error, grp
+			attempts, attempts_total, next_attempt_at, last_error, grp,
+			(SELECT count(*) FROM entries s WHERE s.message_id = entries.message_id)
 		FROM entries WHERE id IN ` + in
 }
 
@@ -79,7 +85,7 @@ func loadChanges(w *writer, ids []int64) (map[int64]*change, error) {
 			c := &change{}
 			var state string
 			if err := rows.Scan(&c.id, &c.msgID, &c.token, &c.channel, &c.dest, &c.key, &state, &c.hold, &c.head,
-				&c.attempts, &c.total, &c.next, &c.lastError, &c.grp); err != nil {
+				&c.attempts, &c.total, &c.next, &c.lastError, &c.grp, &c.siblings); err != nil {
 				return err
 			}
 			c.was, c.state = store.EntryState(state), store.EntryState(state)
@@ -191,13 +197,71 @@ func writeChanges(w *writer, cs map[int64]*change, evs []event) error {
 			}
 		}
 	}
-	slices.Sort(msgs)
-	for _, id := range slices.Compact(msgs) {
-		if _, err := w.exec(messageStatusSQL, id); err != nil {
-			return fmt.Errorf("update the status of message %d: %w", id, err)
+	if len(msgs) > 0 {
+		slices.Sort(msgs)
+		msgs = slices.Compact(msgs)
+		derived := deriveStatuses(cs, msgs)
+		byStatus := map[store.MessageStatus][]int64{}
+		for _, id := range msgs {
+			if st, ok := derived[id]; ok {
+				byStatus[st] = append(byStatus[st], id)
+				continue
+			}
+			if _, err := w.exec(messageStatusSQL, id); err != nil {
+				return fmt.Errorf("update the status of message %d: %w", id, err)
+			}
+		}
+		for _, st := range []store.MessageStatus{store.StatusError, store.StatusQueued, store.StatusSent} {
+			err := inChunks(byStatus[st], func(in string, args []any) error {
+				_, err := w.exec(setStatusSQL(in), append([]any{string(st)}, args...)...)
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("update the status of messages: %w", err)
+			}
 		}
 	}
 	return insertEvents(w, evs)
+}
+
+// deriveStatuses derives, from the entries as changed, the status of each message of msgs
+// whose entries cs holds all of: ERROR if an entry is, else QUEUED while an entry is not
+// final, else SENT (as derivedStatusSQL does). The other messages are left out: their status
+// is derived by the database, from entries this call did not read.
+func deriveStatuses(cs map[int64]*change, msgs []int64) map[int64]store.MessageStatus {
+	type tally struct {
+		loaded, siblings int
+		failed, open     bool
+	}
+	ts := make(map[int64]*tally, len(msgs))
+	for _, id := range msgs {
+		ts[id] = &tally{}
+	}
+	for _, c := range cs {
+		t := ts[c.msgID]
+		if t == nil {
+			continue
+		}
+		t.loaded++
+		t.siblings = c.siblings
+		t.failed = t.failed || c.state == store.EntryError
+		t.open = t.open || !c.state.Final()
+	}
+	out := make(map[int64]store.MessageStatus, len(msgs))
+	for id, t := range ts {
+		if t.loaded != t.siblings {
+			continue
+		}
+		switch {
+		case t.failed:
+			out[id] = store.StatusError
+		case t.open:
+			out[id] = store.StatusQueued
+		default:
+			out[id] = store.StatusSent
+		}
+	}
+	return out
 }
 
 // pow2Prefix is how many of n rows the next multi-row statement takes: the largest power of
@@ -245,6 +309,14 @@ const newHeadSQL = `UPDATE entries SET head = 1 WHERE id = (` + laneHeadSQL + `)
 // B-tree built each time the statement runs.)
 const messageStatusSQL = `UPDATE messages SET status = (` + derivedStatusSQL + `)
 	WHERE id = ?1 AND status <> (` + derivedStatusSQL + `)`
+
+// setStatusSQL writes one status, derived in memory (see deriveStatuses), to the messages
+// whose IDs are in the IN list in, where it changed: one statement for all the messages of a
+// call that end in that status, reading no entry, where messageStatusSQL runs once per
+// message and derives the status twice.
+func setStatusSQL(in string) string {
+	return `UPDATE messages SET status = ?1 WHERE status <> ?1 AND id IN ` + in
+}
 
 const derivedStatusSQL = `SELECT CASE
 		WHEN max(state = 'ERROR') THEN 'ERROR'

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -144,6 +145,7 @@ func (s *Store) add(r *request) {
 	if !r.state.CompareAndSwap(reqQueued, reqTaken) {
 		return // cancelled while queued
 	}
+	defer s.busySince(time.Now())
 	if err := s.broken.Load(); err != nil {
 		r.done <- *err
 		return
@@ -177,7 +179,7 @@ func (s *Store) runFrom(i int) {
 			s.abort(err)
 			return
 		}
-		if _, rerr := w.exec("ROLLBACK"); rerr != nil {
+		if rerr := w.rollback(); rerr != nil {
 			s.abort(rerr)
 			return
 		}
@@ -198,11 +200,12 @@ func (s *Store) runFrom(i int) {
 // commit commits the open batch, answers its requests that need no fsync and hands the
 // others to the syncer; it reports whether it handed any.
 func (s *Store) commit() bool {
+	defer s.busySince(time.Now())
 	if err := s.w.flush(); err != nil {
 		s.abort(err)
 		return false
 	}
-	if _, err := s.w.exec("COMMIT"); err != nil {
+	if err := s.w.commitTx(); err != nil {
 		s.abort(err)
 		return false
 	}
@@ -227,6 +230,9 @@ func (s *Store) commit() bool {
 	s.syncq <- job
 	return true
 }
+
+// busySince adds the time since start to the committer's busy time.
+func (s *Store) busySince(start time.Time) { s.busy.Add(int64(time.Since(start))) }
 
 // syncJob is the durable requests of one committed batch, waiting for fsync.
 type syncJob []*request
@@ -283,9 +289,7 @@ func (s *Store) sync() error {
 // abort rolls the open transaction back and fails every request of the batch with err.
 func (s *Store) abort(err error) {
 	err = s.failed(classify(err))
-	// After some errors SQLite has already rolled back; a second rollback then fails
-	// harmlessly with "no transaction is active".
-	_, _ = s.w.exec("ROLLBACK")
+	_ = s.w.rollback()
 	s.w.reset()
 	for _, r := range s.batch {
 		r.done <- err
@@ -376,6 +380,8 @@ func classify(err error) error {
 type writer struct {
 	conn  *sql.Conn
 	stmts map[string]*sql.Stmt
+	// gate hands the database to the checkpointer between two transactions.
+	gate *txnGate
 
 	// IDs are handed out here; sequences holds the high-water marks, written by flush.
 	nextMsg, nextEntry       int64
@@ -402,7 +408,7 @@ type countKey struct{ channel, destination, state string }
 // newWriter prepares the committer's state from the database: the next IDs are past both
 // the high-water marks and the rows present.
 func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
-	w := &writer{conn: conn, stmts: map[string]*sql.Stmt{},
+	w := &writer{conn: conn, stmts: map[string]*sql.Stmt{}, gate: newTxnGate(),
 		counts: map[countKey]int{}, reqCounts: map[countKey]int{}, activeLanes: map[laneKey]bool{}}
 	err := conn.QueryRowContext(ctx, `SELECT
 			max((SELECT next FROM sequences WHERE name = 'messages'), coalesce((SELECT max(id) FROM messages), 0) + 1),
@@ -419,13 +425,15 @@ func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
 // CLI on a live database): the next IDs move past its high-water marks, which it wrote in the
 // same transactions as its rows.
 func (w *writer) begin() error {
+	w.gate.begin()
 	if _, err := w.exec("BEGIN IMMEDIATE"); err != nil {
+		w.gate.end()
 		return err
 	}
 	w.forgetLanes()
 	var nextMsg, nextEntry int64
 	if err := w.queryRow(readSequencesSQL, nil, &nextMsg, &nextEntry); err != nil {
-		_, _ = w.exec("ROLLBACK")
+		w.rollback()
 		return fmt.Errorf("read sequences: %w", err)
 	}
 	if nextMsg > w.nextMsg {
@@ -435,6 +443,78 @@ func (w *writer) begin() error {
 		w.nextEntry, w.flushedEntry = nextEntry, nextEntry
 	}
 	return nil
+}
+
+// commitTx commits the open transaction.
+func (w *writer) commitTx() error {
+	_, err := w.exec("COMMIT")
+	if err == nil {
+		w.gate.end()
+	}
+	return err
+}
+
+// rollback rolls the open transaction back. After some errors SQLite has already rolled
+// back; a second rollback then fails harmlessly with "no transaction is active".
+func (w *writer) rollback() error {
+	_, err := w.exec("ROLLBACK")
+	w.gate.end()
+	return err
+}
+
+// txnGate hands the database over between the committer, which keeps a transaction open
+// while it gathers a batch, and the checkpointer, whose RESTART and TRUNCATE checkpoints
+// need the write lock. The checkpointer takes the gate: it waits until the committer's
+// transaction ends, and the committer's next one begins when the checkpoint is over. Both
+// wait on a condition variable, woken at once, where waiting on SQLite's lock would sleep in
+// its busy handler (1, 2, 5, 10, 15, 20, 25 ms… between tries) on both sides.
+type txnGate struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	open bool // the committer has a transaction open
+	want bool // the checkpointer waits for the gate, or holds it
+}
+
+func newTxnGate() *txnGate {
+	g := &txnGate{}
+	g.cond = sync.NewCond(&g.mu)
+	return g
+}
+
+// begin waits until the checkpointer has not taken the gate, and marks a transaction open.
+func (g *txnGate) begin() {
+	g.mu.Lock()
+	for g.want {
+		g.cond.Wait()
+	}
+	g.open = true
+	g.mu.Unlock()
+}
+
+// end marks the committer's transaction ended.
+func (g *txnGate) end() {
+	g.mu.Lock()
+	g.open = false
+	g.cond.Broadcast()
+	g.mu.Unlock()
+}
+
+// take keeps the committer from beginning a transaction, and waits until it has none open.
+func (g *txnGate) take() {
+	g.mu.Lock()
+	g.want = true
+	for g.open {
+		g.cond.Wait()
+	}
+	g.mu.Unlock()
+}
+
+// release lets the committer begin transactions again.
+func (g *txnGate) release() {
+	g.mu.Lock()
+	g.want = false
+	g.cond.Broadcast()
+	g.mu.Unlock()
 }
 
 // messageID and entryID hand out the next IDs. IDs of a request that is rolled back are
