@@ -17,6 +17,13 @@ import (
 // the Bundle stays valid and independent of later conversions. The scratch that does not
 // outlive a conversion (the index of resources by id, the buffers for names and keys) is
 // kept in a sync.Pool on the Converter instead.
+//
+// A conversion to bytes (AppendJSON) goes further: everything it makes, the resources a
+// message has one or two of included, comes from slabs that it keeps and rewinds, and its
+// strings (keys, URLs, times) from an arena it keeps too, so that in steady state it
+// allocates nothing. That matters beyond the allocations themselves: the collector then runs
+// only for the caller's garbage, and while it marks, every pointer the conversion writes or
+// clears goes through a write barrier, which made up a large part of a conversion's cost.
 
 // slab hands out zeroed elements of T from chunks allocated a few at a time. A chunk is
 // never written to again once an element is handed out, except through that element, so
@@ -82,6 +89,23 @@ func (s *slab[T]) rewind() {
 	s.spilled, s.next = 0, 0
 }
 
+// rewindWith is rewind for a slab whose elements have only a few of their fields set in a
+// conversion to bytes: reset zeroes those. Clearing a whole element costs a write barrier
+// for each of its pointer fields while the collector marks, nil or not, which for the
+// Observations of a result message (dozens of fields, a few set) is most of the cost of
+// rewinding. TestRewoundZero checks that reset leaves the elements zero.
+func (s *slab[T]) rewindWith(reset func(*T)) {
+	if s.spilled > 0 || s.spilled+len(s.buf) > maxKeep {
+		s.rewind() // the chunk is replaced, not reused
+		return
+	}
+	for i := range s.buf {
+		reset(&s.buf[i])
+	}
+	s.buf = s.buf[:0]
+	s.next = 0
+}
+
 // maxKeep bounds the elements a slab keeps between conversions to bytes.
 const maxKeep = 4 * maxReserve
 
@@ -106,7 +130,10 @@ func (s *slab[T]) many(n int) []T {
 }
 
 // parts holds the slabs of one conversion, one per element type that conversions make many
-// of.
+// of. The second group is for the resources and parts a message has a few of (its header,
+// patient, orders, organizations...): a conversion to bytes takes them from its slabs, which
+// it keeps, while Convert allocates them one by one (see alloc), since a chunk of them would
+// mostly go unused in the Bundle that owns it.
 type parts struct {
 	observations slab[Observation]
 	concepts     slab[CodeableConcept]
@@ -114,16 +141,82 @@ type parts struct {
 	references   slab[Reference]
 	quantities   slab[Quantity]
 	ranges       slab[ReferenceRange]
+	identifiers  slab[Identifier]
+	strings      slab[string]
+
+	headers        slab[MessageHeader]
+	sources        slab[MessageHeaderSource]
+	destinations   slab[MessageHeaderDestination]
+	metas          slab[Meta]
+	provenances    slab[Provenance]
+	agents         slab[ProvenanceAgent]
+	organizations  slab[Organization]
+	patients       slab[Patient]
+	names          slab[HumanName]
+	addresses      slab[Address]
+	contacts       slab[ContactPoint]
+	periods        slab[Period]
+	encounters     slab[Encounter]
+	encLocations   slab[EncounterLocation]
+	hospitals      slab[Hospitalization]
+	locations      slab[Location]
+	practitioners  slab[Practitioner]
+	qualifications slab[Qualification]
+	requests       slab[ServiceRequest]
+	reports        slab[DiagnosticReport]
 }
 
 // rewind rewinds every slab, for the next conversion to bytes.
 func (p *parts) rewind() {
-	p.observations.rewind()
+	p.observations.rewindWith((*Observation).resetLinks)
 	p.concepts.rewind()
 	p.codings.rewind()
 	p.references.rewind()
 	p.quantities.rewind()
 	p.ranges.rewind()
+	p.identifiers.rewind()
+	p.strings.rewind()
+
+	p.headers.rewind()
+	p.sources.rewind()
+	p.destinations.rewind()
+	p.metas.rewind()
+	p.provenances.rewind()
+	p.agents.rewind()
+	p.organizations.rewind()
+	p.patients.rewind()
+	p.names.rewind()
+	p.addresses.rewind()
+	p.contacts.rewind()
+	p.periods.rewind()
+	p.encounters.rewind()
+	p.encLocations.rewind()
+	p.hospitals.rewind()
+	p.locations.rewind()
+	p.practitioners.rewind()
+	p.qualifications.rewind()
+	p.requests.rewind()
+	p.reports.rewind()
+}
+
+// alloc returns a new zero T for a resource or part that a message has a few of: from the
+// slab s in a conversion to bytes, whose slabs are rewound and kept for the next one, so
+// that after a message or two of a channel's kind it allocates nothing; from the heap in
+// Convert, whose Bundle owns what it is given.
+func alloc[T any](cv *conv, s *slab[T]) *T {
+	if cv.direct {
+		return s.one()
+	}
+	return new(T)
+}
+
+// allocN returns an empty slice with room for n elements, as alloc returns one: its
+// capacity is exactly n, so that an append beyond it reallocates.
+func allocN[T any](cv *conv, s *slab[T], n int) []T {
+	if cv.direct {
+		return s.many(n)
+	}
+	return make([]T, 0, n)
 }
 
 // size sizes the first chunks of the slabs from the message: most small parts come from
@@ -133,9 +226,12 @@ func (p *parts) size(nOBX int) {
 	p.observations.reserve(nOBX)
 	p.ranges.reserve(nOBX)
 	p.quantities.reserve(nOBX + 4)
-	p.concepts.reserve(2*nOBX + 8)
-	p.codings.reserve(3*nOBX + 16)
+	// The rest of a message (its header, patient, visit, orders) takes a few dozen
+	// concepts and codings, and the identifiers of its resources and their assigners.
+	p.concepts.reserve(2*nOBX + 24)
+	p.codings.reserve(3*nOBX + 40)
 	p.references.reserve(3*nOBX + 16) // its own, basedOn and the report's result
+	p.identifiers.reserve(32)
 }
 
 // concept1 returns a CodeableConcept with one coding.

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"testing"
 
@@ -161,5 +162,48 @@ func TestConvertEdited(t *testing.T) {
 	}
 	if want := mustConvert(t, c, m.Bytes()); !bytes.Equal(got, want) {
 		t.Errorf("the edited message converts differently from its bytes:\n%s\n%s", got, want)
+	}
+}
+
+// TestRewoundZero wants the slabs that a conversion to bytes keeps for the next one to be
+// zero once rewound, up to their capacity, after every test and corpus message with every
+// option set: a field that rewinding left set (see slab.rewindWith) would carry one
+// message's data into the next conversion and keep it alive in the pool.
+func TestRewoundZero(t *testing.T) {
+	msgs := identityMessages(t)
+	checked := 0
+	for name, o := range identityOptions(t) {
+		c, err := NewConverter(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for f, data := range msgs {
+			m, err := hl7.Parse(data)
+			if err != nil {
+				continue
+			}
+			if _, err := c.AppendJSON(nil, m); err != nil {
+				continue
+			}
+			cv, _ := c.bytesPool.Get().(*conv)
+			if cv == nil {
+				continue // the pool was emptied by a collection
+			}
+			p := reflect.ValueOf(&cv.p).Elem()
+			for i := 0; i < p.NumField(); i++ {
+				buf := p.Field(i).FieldByName("buf")
+				buf = buf.Slice(0, buf.Cap())
+				for j := 0; j < buf.Len(); j++ {
+					if !buf.Index(j).IsZero() {
+						t.Fatalf("%s, options %s: element %d of slab %s is not zero after rewind", f, name, j, p.Type().Field(i).Name)
+					}
+				}
+			}
+			c.bytesPool.Put(cv)
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no slab checked")
 	}
 }

@@ -142,16 +142,18 @@ func (cv *conv) appendObservation(b []byte, ob *Observation) []byte {
 	b = appendRef(b, `,"subject":`, ob.Subject)
 	b = appendRefs(b, `,"focus":`, ob.Focus)
 	b = appendRef(b, `,"encounter":`, ob.Encounter)
-	if x.EffectiveDateTime != "" {
-		b = append(b, `,"effectiveDateTime":`...)
-		b = jsonString(b, x.EffectiveDateTime)
-	}
+	b = cv.appendEffective(b, ob.obx) // x.EffectiveDateTime, which obxElements leaves to it
 	if ob.Issued != "" {
 		b = append(b, `,"issued":`...)
 		b = jsonString(b, ob.Issued)
 	}
 	b = appendRefs(b, `,"performer":`, ob.Performer)
-	b = appendValue(b, `,"value`, x.ValueQuantity, x.ValueCodeableConcept, x.ValueString, x.ValueRange, x.ValueRatio, x.ValueTime, x.ValueDateTime, x.ValuePeriod)
+	q := x.ValueQuantity
+	if q != nil {
+		b = append(b, `,"valueQuantity":`...)
+		b = cv.appendQuantity(b, q)
+	}
+	b = appendValue(b, `,"value`, nil, x.ValueCodeableConcept, x.ValueString, x.ValueRange, x.ValueRatio, x.ValueTime, x.ValueDateTime, x.ValuePeriod)
 	if x.DataAbsentReason != nil {
 		b = append(b, `,"dataAbsentReason":`...)
 		b = x.DataAbsentReason.appendJSON(b)
@@ -244,6 +246,58 @@ func (cv *conv) appendInterpretation(b []byte, obx hl7.Segment) []byte {
 	start := len(b)
 	b = appendArray(b, `,"interpretation":`, cv.obxInterpretation(obx))
 	m.raw, m.set = raw, true
+	m.json = append(m.json[:0], b[start:]...)
+	return b
+}
+
+// appendEffective writes OBX-14 as Observation.effectiveDateTime. Like OBX-8 (see
+// appendInterpretation), it mostly repeats from one OBX to the next, and its JSON depends on
+// its bytes alone: the JSON written for the last one is kept and copied when the bytes are
+// the same.
+func (cv *conv) appendEffective(b []byte, obx hl7.Segment) []byte {
+	v := field(obx, 14)
+	m := &cv.effective
+	if raw := v.Raw(); m.set && bytes.Equal(raw, m.raw) {
+		return append(b, m.json...)
+	}
+	start := len(b)
+	if dt := cv.dateTime(v); dt != "" {
+		b = append(b, `,"effectiveDateTime":`...)
+		b = jsonString(b, dt)
+	}
+	m.raw, m.set = v.Raw(), true
+	m.json = append(m.json[:0], b[start:]...)
+	return b
+}
+
+// appendQuantity writes q as Quantity.appendJSON does. The value quantities of a panel's
+// results mostly share their unit, system and code (which conv.unit remembers as the same
+// strings): the JSON of those is kept and copied while they stay the same.
+func (cv *conv) appendQuantity(b []byte, q *Quantity) []byte {
+	if len(q.Extension) > 0 || q.Value == "" || q.Comparator != "" {
+		return q.appendJSON(b)
+	}
+	b = append(b, `{"value":`...)
+	b = append(b, q.Value...)
+	m := &cv.unitJSON
+	if m.set && q.Unit == m.unit && q.System == m.system && q.Code == m.code {
+		return append(b, m.json...)
+	}
+	start := len(b)
+	if q.Unit != "" {
+		b = append(b, `,"unit":`...)
+		b = jsonString(b, q.Unit)
+	}
+	if q.System != "" {
+		b = append(b, `,"system":`...)
+		b = jsonString(b, q.System)
+	}
+	if q.Code != "" {
+		b = append(b, `,"code":`...)
+		b = jsonString(b, q.Code)
+	}
+	b = append(b, '}')
+	m.unit, m.system, m.code, m.set = q.Unit, q.System, q.Code, true
 	m.json = append(m.json[:0], b[start:]...)
 	return b
 }

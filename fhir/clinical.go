@@ -127,7 +127,7 @@ func (cv *conv) insurance(in1 hl7.Segment) {
 				o.Address = append(o.Address, *a)
 			}
 		}
-		r, _ := cv.add(o, &o.base, orgKey(o))
+		r, _ := cv.add(o, &o.base, cv.orgKey(o))
 		cov.Payor = []Reference{*cv.ref(r)}
 	} else {
 		return
@@ -174,6 +174,6 @@ func (cv *conv) insurance(in1 hl7.Segment) {
 	if id := cv.identifierCX(field(in1, 49)); id != nil {
 		cov.Extension = append(cov.Extension, Extension{URL: extSubscriberID, ValueIdentifier: id})
 	}
-	key := cv.patKey + "/in1/" + cv.comp(field(in1, 2), 1) + "|" + orgKey(o) + "|" + cv.text(field(in1, 36))
+	key := cv.patKey + "/in1/" + cv.comp(field(in1, 2), 1) + "|" + cv.orgKey(o) + "|" + cv.text(field(in1, 36))
 	cv.add(cov, &cov.base, key)
 }

@@ -38,8 +38,10 @@ type conv struct {
 	// the text of a value without escapes is then a substring of it rather than a copy of
 	// its own (see conv.substr), which saves an allocation for most strings of the Bundle.
 	src string
-	p   parts // the slabs the Bundle's small parts come from
-	// strs is the arena of the strings the conversion makes (ids, URLs): a
+	// msgText is the message's text when src is set: the bytes its values are slices of.
+	msgText []byte
+	p       parts // the slabs the Bundle's small parts come from
+	// strs is the arena of the strings the conversion makes (ids, URLs, keys, times): a
 	// strings.Builder only ever appends, so a string it returned stays as it was while
 	// more is written, and many strings share one allocation.
 	strs strings.Builder
@@ -49,14 +51,26 @@ type conv struct {
 	// Scratch. The index and buffers are kept across conversions by the pool; the memos
 	// are cleared by release, since they hold strings of the message.
 	index resourceIndex
-	name  []byte // id names being hashed
-	key   []byte // an observation's key, built by obxKey
+	ids   *idHasher // computes the ids; release makes it forget the names it saw
+	name  []byte    // id names being hashed
+	key   []byte    // an observation's key, built by obxKey
 	times timeMemo
 	vocab vocabMemo
 	cs    comps // split's result for fillConcept and unit, kept here because it is large
 	// interp is the JSON of the last OBX-8 that a conversion to bytes wrote (see
 	// appendInterpretation); its buffer is kept for the next conversion.
 	interp jsonMemo
+	// valueType and resultStatus are OBX-2 and OBX-11 as the last OBX had them (see
+	// obxMemo).
+	valueType, resultStatus textMemo
+	// effective and unitJSON are the same for OBX-14 and for the unit of a value quantity
+	// (see appendEffective, appendQuantity).
+	effective jsonMemo
+	unitJSON  struct {
+		unit, system, code string
+		set                bool
+		json               []byte
+	}
 	// unitMemo is the last unit that unit read, with its field's bytes: the results of a
 	// panel repeat their units.
 	unitMemo struct {
@@ -85,13 +99,14 @@ func (c *Converter) newConv(m *hl7.Message, typ string, direct bool) *conv {
 	}
 	cv, _ := pool.Get().(*conv)
 	if cv == nil {
-		cv = &conv{name: make([]byte, 0, 256), key: make([]byte, 0, 128)}
+		cv = &conv{name: make([]byte, 0, 256), key: make([]byte, 0, 128), ids: &idHasher{}}
 	}
 	cv.c, cv.m, cv.typ, cv.direct = c, m, typ, direct
 	cv.setDelims(m.Delimiters())
 	cv.index.reset()
 	if !m.Modified() {
-		if text := m.Text(); direct && len(text) > 0 {
+		cv.msgText = m.Text()
+		if text := cv.msgText; direct && len(text) > 0 {
 			// A conversion to bytes ends before the caller gets m back, and nothing it
 			// makes outlives it: its strings may share the message's bytes, which package
 			// hl7 never modifies in place, rather than a copy of them.
@@ -117,7 +132,7 @@ func (c *Converter) newConv(m *hl7.Message, typ string, direct bool) *conv {
 	if cv.ctrl == "" {
 		cv.ctrl = "sha1:" + messageDigest(m)
 	} else {
-		cv.ctrl = cv.text(m.SendingApplication().Comp(1)) + "|" + cv.text(m.SendingFacility().Comp(1)) + "|" + cv.ctrl
+		cv.ctrl = cv.concat(cv.text(m.SendingApplication().Comp(1)), "|", cv.text(m.SendingFacility().Comp(1)), "|", cv.ctrl)
 	}
 	return cv
 }
@@ -131,7 +146,8 @@ func (cv *conv) release() {
 	if len(cv.index.slots) > 4096 {
 		cv.index = resourceIndex{} // an unusually large message: do not keep its table
 	}
-	next := conv{index: cv.index, name: cv.name[:0], key: cv.key[:0]}
+	cv.ids.forget()
+	next := conv{index: cv.index, ids: cv.ids, name: cv.name[:0], key: cv.key[:0]}
 	if !cv.direct {
 		*cv = next
 		c.pool.Put(cv)
@@ -147,6 +163,8 @@ func (cv *conv) release() {
 		next.reuse = cv.reuse[:0]
 	}
 	next.interp.json = cv.interp.json[:0]
+	next.effective.json = cv.effective.json[:0]
+	next.unitJSON.json = cv.unitJSON.json[:0]
 	*cv = next
 	c.bytesPool.Put(cv)
 }
@@ -171,6 +189,79 @@ func (cv *conv) keep(p []byte) string {
 	cv.reuse = append(cv.reuse, p...)
 	return unsafe.String(&cv.reuse[start], len(p))
 }
+
+// concat returns the strings ss joined, as a string of the conversion's arena (see keep):
+// the keys and URLs a conversion builds then cost no allocation of their own.
+func (cv *conv) concat(ss ...string) string {
+	n := 0
+	for _, s := range ss {
+		n += len(s)
+	}
+	if n == 0 {
+		return ""
+	}
+	if !cv.direct {
+		start := cv.strs.Len()
+		for _, s := range ss {
+			cv.strs.WriteString(s)
+		}
+		return cv.strs.String()[start:]
+	}
+	if len(cv.reuse)+n > cap(cv.reuse) {
+		cv.reuse = make([]byte, 0, max(2*cap(cv.reuse), n))
+	}
+	start := len(cv.reuse)
+	for _, s := range ss {
+		cv.reuse = append(cv.reuse, s...)
+	}
+	return unsafe.String(&cv.reuse[start], n)
+}
+
+// join is strings.Join of the non-empty strings of ss, in the conversion's arena.
+func (cv *conv) join(sep string, ss ...string) string {
+	var buf [128]byte
+	b := buf[:0]
+	for _, s := range ss {
+		if s == "" {
+			continue
+		}
+		if len(b) > 0 {
+			b = append(b, sep...)
+		}
+		b = append(b, s...)
+	}
+	return cv.keep(b)
+}
+
+// nonEmpty is appendNonEmpty for a slice of the conversion's own: when dst is empty, the
+// non-empty strings of ss go to a slice of exactly their number, from the conversion's
+// slab of strings in a conversion to bytes.
+func (cv *conv) nonEmpty(dst []string, ss ...string) []string {
+	if len(dst) > 0 {
+		return appendNonEmpty(dst, ss...)
+	}
+	n := 0
+	for _, s := range ss {
+		if s != "" {
+			n++
+		}
+	}
+	if n == 0 {
+		return dst
+	}
+	return appendNonEmpty(allocN(cv, &cv.p.strings, n), ss...)
+}
+
+// absent returns the data-absent-reason extension with code "unknown" (see absent). A
+// conversion to bytes shares one: nothing modifies it, and none of it outlives the call.
+func (cv *conv) absent() *Element {
+	if cv.direct {
+		return &absentUnknown
+	}
+	return absent()
+}
+
+var absentUnknown = Element{Extension: []Extension{{URL: extDataAbsent, ValueCode: "unknown"}}}
 
 // messageDigest identifies a message that has no control ID by its segments, joined with CR
 // whatever terminators it came with, so that the line-end variants of a message agree.
@@ -200,7 +291,8 @@ func (cv *conv) id(typ, key string) string {
 // localKey returns a key for a resource that has no business identifier of its own: unique
 // within this message, stable across replays of it.
 func (cv *conv) localKey(seg hl7.Segment, what string) string {
-	return cv.ctrl + "/" + seg.Name() + "@" + strconv.Itoa(seg.Position()) + "/" + what
+	var buf [20]byte
+	return cv.concat(cv.ctrl, "/", seg.Name(), "@", string(strconv.AppendInt(buf[:0], int64(seg.Position()), 10)), "/", what)
 }
 
 // add puts r in the Bundle under the id derived from key, unless a resource of that type
@@ -218,7 +310,7 @@ func (cv *conv) addKey(r Resource, b *base, key []byte) (Resource, bool) {
 
 // addNamed is add for the name (type/key) in cv.name.
 func (cv *conv) addNamed(r Resource, b *base) (Resource, bool) {
-	return cv.addID(r, b, uuid5Sum(cv.c.ns, cv.name))
+	return cv.addID(r, b, cv.ids.sum(cv.c.ns, cv.name))
 }
 
 // known looks for the resource of type typ whose business key is parts joined, before it
@@ -231,7 +323,7 @@ func (cv *conv) known(typ string, parts ...string) (uuid, Resource) {
 	for _, p := range parts {
 		cv.name = append(cv.name, p...)
 	}
-	u := uuid5Sum(cv.c.ns, cv.name)
+	u := cv.ids.remembered(cv.c.ns, cv.name)
 	if i := cv.index.get(u); i >= 0 {
 		return u, cv.ents[i].Resource
 	}
@@ -282,6 +374,19 @@ func (cv *conv) ref(r Resource) *Reference {
 	return b.ref
 }
 
+// refTo returns what *cv.ref(r) is, without making the shared Reference when r has none
+// yet: for a reference that is copied into a slice, such as a report's results.
+func (cv *conv) refTo(r Resource) Reference {
+	b := r.(interface{ baseOf() *base }).baseOf()
+	if b.ref != nil {
+		return *b.ref
+	}
+	if cv.c.bundleType == BundleBatch {
+		return Reference{Reference: b.url}
+	}
+	return Reference{Reference: b.urn}
+}
+
 // headerFirst moves the MessageHeader to the first entry, as a message Bundle requires;
 // the organizations it refers to were added while it was being built.
 func (cv *conv) headerFirst() {
@@ -327,20 +432,22 @@ func (cv *conv) finish() *Bundle {
 // text returns a value as trimmed text; the HL7 null "" reads as empty (a FHIR PUT replaces
 // the whole resource, so a field the sender wants deleted is simply left out). A value that
 // still holds repetitions, components or sub-components gives its first leaf.
-func (cv *conv) text(v hl7.Value) string { return cv.leaf(v, 1, 1) }
+func (cv *conv) text(v hl7.Value) string { return cv.leaf(&v, 1, 1) }
 
 // comp returns component i of v (of its first repetition, on a field) as text.
-func (cv *conv) comp(v hl7.Value, i int) string { return cv.leaf(v, i, 1) }
+func (cv *conv) comp(v hl7.Value, i int) string { return cv.leaf(&v, i, 1) }
 
 // sub returns sub-component j of component i of v as text.
-func (cv *conv) sub(v hl7.Value, i, j int) string { return cv.leaf(v, i, j) }
+func (cv *conv) sub(v hl7.Value, i, j int) string { return cv.leaf(&v, i, j) }
 
 // leaf finds sub-component j of component i of the first repetition of v in one pass over
 // its bytes. It reads a field, a repetition or a component alike: a component holds no
 // component separators, so its only component is itself, as hl7.Value.Comp has it. It works
 // on offsets into v's bytes so that the text can be a substring of the message (conv.substr).
-// Text with an escape sequence is decoded by package hl7.
-func (cv *conv) leaf(v hl7.Value, i, j int) string {
+// Text with an escape sequence is decoded by package hl7. v is passed by address: copied
+// whole into its frame, as a Value argument is, its fields are read back before the copy's
+// stores complete, which stalls the processor on one of the conversion's most frequent calls.
+func (cv *conv) leaf(v *hl7.Value, i, j int) string {
 	raw := v.Raw()
 	if len(raw) == 0 {
 		return ""
@@ -356,7 +463,7 @@ func (cv *conv) leaf(v hl7.Value, i, j int) string {
 	if esc {
 		return strings.TrimSpace(v.Rep(1).Comp(i).Sub(j).String())
 	}
-	return cv.substr(raw, v.Offset(), lo, hi)
+	return cv.substr(raw, cv.offset(raw), lo, hi)
 }
 
 // Classes of bytes in a conversion's byte table (conv.cls). The first ones are text: white
@@ -480,6 +587,21 @@ func (cv *conv) substr(raw []byte, off, lo, hi int) string {
 	return string(raw[lo:hi])
 }
 
+// offset returns the offset of raw, a value's bytes, in the text of the conversion's message
+// when it lies in it, else -1: what hl7.Value.Offset returns for the value when the message
+// is unedited, which is when substr uses it, without another copy of the Value.
+func (cv *conv) offset(raw []byte) int {
+	if len(cv.src) == 0 || len(raw) == 0 {
+		return -1
+	}
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(cv.msgText)))
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(raw)))
+	if p < base || p > base+uintptr(len(cv.msgText)) {
+		return -1
+	}
+	return int(p - base)
+}
+
 // trimSpace returns the bounds of raw[lo:hi] without leading and trailing white space, as
 // bytes.TrimSpace trims it.
 func trimSpace(raw []byte, lo, hi int) (int, int) {
@@ -509,8 +631,8 @@ func field(s hl7.Segment, n int) hl7.Value { return s.Field(n) }
 func reps(s hl7.Segment, n int) iter.Seq2[int, hl7.Value] {
 	return func(yield func(int, hl7.Value) bool) {
 		f := s.Field(n)
-		if f.IsNull() {
-			return
+		if raw := f.Raw(); len(raw) == 0 || isNull(raw) {
+			return // the common case, found without more copies of f (see valued)
 		}
 		k := f.NumReps()
 		for i := 1; i <= k; i++ {
@@ -527,17 +649,25 @@ func reps(s hl7.Segment, n int) iter.Seq2[int, hl7.Value] {
 // numReps returns a bound on the repetitions reps(s, n) yields, to size slices with.
 func (cv *conv) numReps(s hl7.Segment, n int) int {
 	f := s.Field(n)
-	if f.IsNull() {
+	if raw := f.Raw(); len(raw) == 0 || isNull(raw) {
 		return 0
 	}
 	return f.NumReps()
 }
 
 // firstRep returns the first of the repetitions reps(s, n) yields and how many it yields.
-func firstRep(s hl7.Segment, n int) (hl7.Value, int) {
+func (cv *conv) firstRep(s hl7.Segment, n int) (hl7.Value, int) {
 	f := s.Field(n)
-	if f.IsNull() {
+	raw := f.Raw()
+	if isNull(raw) { // f.IsNull(), without another copy of f
 		return hl7.Value{}, 0
+	}
+	if rep := cv.delims.Repetition; rep == 0 || bytes.IndexByte(raw, rep) < 0 {
+		// One repetition at most, the common case: the field is it, unless empty.
+		if len(raw) == 0 {
+			return hl7.Value{}, 0
+		}
+		return f.Rep(1), 1
 	}
 	var first hl7.Value
 	k := 0
@@ -552,13 +682,21 @@ func firstRep(s hl7.Segment, n int) (hl7.Value, int) {
 	return first, k
 }
 
+// isNull reports whether raw, a present value's bytes, is the HL7 null "", as
+// hl7.Value.IsNull has it.
+func isNull(raw []byte) bool { return len(raw) == 2 && raw[0] == '"' && raw[1] == '"' }
+
 // valued reports whether a value holds something other than delimiters and the null.
+//
+// It reads v through Raw alone: an absent value has no bytes, and a Value is large enough
+// that each method call copies it.
 func (cv *conv) valued(v hl7.Value) bool {
-	if !v.Present() || v.IsNull() {
+	raw := v.Raw()
+	if len(raw) == 0 || isNull(raw) {
 		return false
 	}
-	d := cv.m.Delimiters()
-	for _, c := range v.Raw() {
+	d := &cv.delims
+	for _, c := range raw {
 		if c != d.Component && c != d.Repetition && c != d.SubComponent && c != ' ' {
 			return true
 		}
@@ -607,17 +745,31 @@ func (cv *conv) timeAs(v hl7.Value, kind int) string {
 	}
 	out := ""
 	if t, ok := parseV2Time(s, cv.c.loc); ok {
+		var buf [48]byte
 		switch kind {
 		case asDateTime:
-			out = t.dateTime()
+			out = cv.keep(t.appendDateTime(buf[:0], t.prec))
 		case asDate:
-			out = t.date()
+			out = cv.keep(t.appendDateTime(buf[:0], min(t.prec, precDay)))
 		case asInstant:
-			out, _ = t.instant()
+			b, _ := t.appendInstant(buf[:0])
+			out = cv.keep(b)
 		}
 	}
 	cv.times.put(s, kind, out)
 	return out
+}
+
+// dateTimeOf is t.dateTime(), in the conversion's arena.
+func (cv *conv) dateTimeOf(t v2Time) string {
+	var buf [48]byte
+	return cv.keep(t.appendDateTime(buf[:0], t.prec))
+}
+
+// dateOf is t.date(), in the conversion's arena.
+func (cv *conv) dateOf(t v2Time) string {
+	var buf [16]byte
+	return cv.keep(t.appendDateTime(buf[:0], min(t.prec, precDay)))
 }
 
 // comps is a repetition split into its components once, for data types whose many
@@ -638,7 +790,7 @@ type comps struct {
 // and filled in place it is not copied.
 func (cv *conv) split(c *comps, v hl7.Value) {
 	raw := v.Raw()
-	c.v, c.raw, c.off, c.n = v, raw, v.Offset(), 0
+	c.v, c.raw, c.off, c.n = v, raw, cv.offset(raw), 0
 	if len(raw) == 0 || cv.cls[raw[0]] == clRep {
 		return
 	}

@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -149,6 +150,32 @@ var supported = map[string]func(*conv){
 	"MDM^T02": (*conv).document, "SIU^S12": (*conv).schedule,
 }
 
+// supportedKey maps each key of supported to itself, so that messageType can return the key
+// for a type it found in a buffer.
+var supportedKey = func() map[string]string {
+	k := make(map[string]string, len(supported))
+	for t := range supported {
+		k[t] = t
+	}
+	return k
+}()
+
+// messageType returns MSH-9.1^MSH-9.2, each trimmed. For a supported type whose text has no
+// escape sequence, the common case, it is the key of supported, found from the message's
+// bytes without making a string.
+func messageType(m *hl7.Message) string {
+	msg := m.Segment(0).Field(9)
+	t, g := msg.Comp(1).Raw(), msg.Comp(2).Raw()
+	if e := m.Delimiters().Escape; e == 0 || bytes.IndexByte(t, e) < 0 && bytes.IndexByte(g, e) < 0 {
+		var buf [64]byte
+		b := append(append(append(buf[:0], bytes.TrimSpace(t)...), '^'), bytes.TrimSpace(g)...)
+		if k, ok := supportedKey[string(b)]; ok {
+			return k
+		}
+	}
+	return strings.TrimSpace(m.Type()) + "^" + strings.TrimSpace(m.Trigger())
+}
+
 // Supported returns the message types (MSH-9.1^MSH-9.2) that Convert maps, sorted.
 func Supported() []string {
 	out := make([]string, 0, len(supported))
@@ -213,7 +240,7 @@ func (c *Converter) run(m *hl7.Message, direct bool) (*conv, error) {
 	if m == nil || m.NumSegments() == 0 {
 		return nil, &MessageError{Segment: "MSH", Err: ErrMissingSegment}
 	}
-	typ := strings.TrimSpace(m.Type()) + "^" + strings.TrimSpace(m.Trigger())
+	typ := messageType(m)
 	h, ok := supported[typ]
 	if !ok {
 		return nil, &UnsupportedError{Type: typ}

@@ -25,7 +25,8 @@ func (cv *conv) visit(pv1 hl7.Segment) {
 	if cv.patient == nil {
 		return
 	}
-	e := &Encounter{base: base{Type: "Encounter"}, Subject: cv.patientRef}
+	e := alloc(cv, &cv.p.encounters)
+	e.base.Type, e.Subject = "Encounter", cv.patientRef
 	class := field(pv1, 2)
 	if c := cv.coding(class, vocabEncounterClass); c != nil {
 		if c.System == "" {
@@ -33,7 +34,8 @@ func (cv *conv) visit(pv1 hl7.Segment) {
 		}
 		e.Class = c
 	} else {
-		e.Class = &Coding{System: "http://terminology.hl7.org/CodeSystem/v3-NullFlavor", Code: "UNK", Display: "unknown"}
+		e.Class = cv.p.codings.one()
+		*e.Class = Coding{System: "http://terminology.hl7.org/CodeSystem/v3-NullFlavor", Code: "UNK", Display: "unknown"}
 	}
 	locStatus := "active"
 	if cv.comp(class, 1) == "P" {
@@ -41,7 +43,8 @@ func (cv *conv) visit(pv1 hl7.Segment) {
 	}
 	if l := cv.location(field(pv1, 3)); l != nil {
 		el := EncounterLocation{Location: l, Status: locStatus}
-		e.Location = append(e.Location, el)
+		// Room for the locations of PV1-6, PV1-11 and PV1-42 too.
+		e.Location = append(allocN(cv, &cv.p.encLocations, 4), el)
 		// PV1-40, the bed status, is the operational status of the bed or room.
 		if bs := code(cv.comp(field(pv1, 40), 1)); bs != "" && (cv.comp(field(pv1, 3), 2) != "" || cv.comp(field(pv1, 3), 3) != "") {
 			if loc, ok := cv.byID(l).(*Location); ok {
@@ -52,7 +55,7 @@ func (cv *conv) visit(pv1 hl7.Segment) {
 	if cc := cv.concept(field(pv1, 4), vocabAdmissionType); cc != nil {
 		e.Type = append(e.Type, *cc)
 	}
-	hosp := &Hospitalization{}
+	var hosp Hospitalization
 	hosp.PreAdmissionIdentifier = cv.identifierCX(field(pv1, 5))
 	if l := cv.location(field(pv1, 6)); l != nil {
 		e.Location = append(e.Location, EncounterLocation{Location: l, Status: "completed"})
@@ -120,11 +123,14 @@ func (cv *conv) visit(pv1 hl7.Segment) {
 	}
 	if hosp.PreAdmissionIdentifier != nil || hosp.AdmitSource != nil || hosp.ReAdmission != nil || len(hosp.DietPreference) > 0 ||
 		len(hosp.SpecialCourtesy) > 0 || len(hosp.SpecialArrangement) > 0 || hosp.Destination != nil || hosp.DischargeDisposition != nil {
-		e.Hospitalization = hosp
+		e.Hospitalization = alloc(cv, &cv.p.hospitals)
+		*e.Hospitalization = hosp
 	}
-	key := cv.localKey(pv1, "encounter")
+	var key string
 	if len(e.Identifier) > 0 {
-		key = "vn|" + e.Identifier[0].System + "|" + cv.sub(field(pv1, 19), 4, 1) + "|" + e.Identifier[0].Value
+		key = cv.concat("vn|", e.Identifier[0].System, "|", cv.sub(field(pv1, 19), 4, 1), "|", e.Identifier[0].Value)
+	} else {
+		key = cv.localKey(pv1, "encounter")
 	}
 	r, _ := cv.add(e, &e.base, key)
 	cv.encounter = r.(*Encounter)

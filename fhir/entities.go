@@ -13,7 +13,8 @@ func (cv *conv) practitioner(v hl7.Value) *Reference {
 	if !cv.valued(v) {
 		return nil
 	}
-	p := &Practitioner{base: base{Type: "Practitioner"}}
+	p := alloc(cv, &cv.p.practitioners)
+	p.base.Type = "Practitioner"
 	if val := cv.comp(v, 1); val != "" {
 		id := Identifier{Value: val}
 		ns, uid, typ := cv.hdSubs(v, 9)
@@ -28,14 +29,13 @@ func (cv *conv) practitioner(v hl7.Value) *Reference {
 		if t := code(cv.comp(v, 13)); t != "" {
 			id.Type = cv.typeCode(t, vocabIdentifierType)
 		}
-		p.Identifier = append(p.Identifier, id)
+		p.Identifier = append(cv.p.identifiers.many(1), id)
 	}
 	n := HumanName{}
 	cv.familyFN(&n, v, 2)
-	n.Given = appendNonEmpty(n.Given, cv.comp(v, 3), cv.comp(v, 4))
-	n.Suffix = appendNonEmpty(n.Suffix, cv.comp(v, 5))
-	n.Prefix = appendNonEmpty(n.Prefix, cv.comp(v, 6))
-	n.Suffix = appendNonEmpty(n.Suffix, cv.comp(v, 21))
+	n.Given = cv.nonEmpty(n.Given, cv.comp(v, 3), cv.comp(v, 4))
+	n.Suffix = cv.nonEmpty(n.Suffix, cv.comp(v, 5), cv.comp(v, 21))
+	n.Prefix = cv.nonEmpty(n.Prefix, cv.comp(v, 6))
 	n.Use = vocabNameType.code(cv.comp(v, 10), "")
 	if s := vocabNameAssembly.code(cv.comp(v, 18), ""); s != "" {
 		n.Extension = append(n.Extension, Extension{URL: extAssemblyOrder, ValueCode: s})
@@ -46,10 +46,10 @@ func (cv *conv) practitioner(v hl7.Value) *Reference {
 		n.Period = cv.periodDRSub(v.Comp(17))
 	}
 	if n.Family != "" || len(n.Given) > 0 {
-		p.Name = []HumanName{n}
+		p.Name = append(allocN(cv, &cv.p.names, 1), n)
 	}
 	if q := cv.concept1(cv.comp(v, 7), "0360", vocabDegree); q != nil {
-		p.Qualification = []Qualification{{Code: q}}
+		p.Qualification = append(allocN(cv, &cv.p.qualifications, 1), Qualification{Code: q})
 	}
 	if len(p.Identifier) == 0 && len(p.Name) == 0 {
 		return nil
@@ -57,9 +57,9 @@ func (cv *conv) practitioner(v hl7.Value) *Reference {
 	key := ""
 	if len(p.Identifier) > 0 {
 		id := p.Identifier[0]
-		key = "id|" + id.System + "|" + cv.sub(v, 9, 1) + "|" + id.Value
+		key = cv.concat("id|", id.System, "|", cv.sub(v, 9, 1), "|", id.Value)
 	} else {
-		key = "name|" + n.Family + "|" + strings.Join(n.Given, " ") + "|" + strings.Join(n.Prefix, " ")
+		key = cv.concat("name|", n.Family, "|", strings.Join(n.Given, " "), "|", strings.Join(n.Prefix, " "))
 	}
 	r, _ := cv.add(p, &p.base, key)
 	return cv.ref(r)
@@ -71,7 +71,7 @@ func (cv *conv) organizationXON(v hl7.Value) *Reference {
 	if o == nil {
 		return nil
 	}
-	r, _ := cv.add(o, &o.base, orgKey(o))
+	r, _ := cv.add(o, &o.base, cv.orgKey(o))
 	return cv.ref(r)
 }
 
@@ -79,7 +79,8 @@ func (cv *conv) newOrgXON(v hl7.Value) *Organization {
 	if !cv.valued(v) {
 		return nil
 	}
-	o := &Organization{base: base{Type: "Organization"}, Name: cv.comp(v, 1)}
+	o := alloc(cv, &cv.p.organizations)
+	o.base.Type, o.Name = "Organization", cv.comp(v, 1)
 	val := cv.comp(v, 10)
 	if val == "" {
 		val = cv.comp(v, 3)
@@ -98,7 +99,7 @@ func (cv *conv) newOrgXON(v hl7.Value) *Organization {
 		if t := code(cv.comp(v, 7)); t != "" {
 			id.Type = cv.fixedType(t)
 		}
-		o.Identifier = append(o.Identifier, id)
+		o.Identifier = append(cv.p.identifiers.many(1), id)
 	}
 	if o.Name == "" && len(o.Identifier) == 0 {
 		return nil
@@ -106,11 +107,12 @@ func (cv *conv) newOrgXON(v hl7.Value) *Organization {
 	return o
 }
 
-func orgKey(o *Organization) string {
+// orgKey is the business key of an organization: its first identifier, else its name.
+func (cv *conv) orgKey(o *Organization) string {
 	if len(o.Identifier) > 0 {
-		return "id|" + o.Identifier[0].System + "|" + o.Identifier[0].Value
+		return cv.concat("id|", o.Identifier[0].System, "|", o.Identifier[0].Value)
 	}
-	return "name|" + o.Name
+	return cv.concat("name|", o.Name)
 }
 
 // organizationCWE maps a CWE naming an organization (CWE[Organization]), such as the
@@ -119,7 +121,8 @@ func (cv *conv) organizationCWE(v hl7.Value) *Reference {
 	if !cv.valued(v) {
 		return nil
 	}
-	o := &Organization{base: base{Type: "Organization"}, Name: cv.comp(v, 2)}
+	o := alloc(cv, &cv.p.organizations)
+	o.base.Type, o.Name = "Organization", cv.comp(v, 2)
 	if s := cv.comp(v, 9); s != "" && o.Name == "" {
 		o.Name = s
 	}
@@ -129,7 +132,7 @@ func (cv *conv) organizationCWE(v hl7.Value) *Reference {
 	if o.Name == "" && len(o.Identifier) == 0 {
 		return nil
 	}
-	r, _ := cv.add(o, &o.base, orgKey(o))
+	r, _ := cv.add(o, &o.base, cv.orgKey(o))
 	return cv.ref(r)
 }
 
@@ -154,9 +157,11 @@ func (cv *conv) location(v hl7.Value) *Reference {
 	if !cv.valued(v) {
 		return nil
 	}
-	var chain []*Location
-	var keys []string
-	key := ""
+	var chainBuf [len(plLevels)]*Location
+	var keysBuf [len(plLevels)]string
+	chain, keys := chainBuf[:0], keysBuf[:0]
+	var kb [256]byte
+	key := append(kb[:0], "pl"...)
 	// Keys run from the facility down so that "room 1" of two wards are two locations.
 	for i := len(plLevels) - 1; i >= 0; i-- {
 		lv := plLevels[i]
@@ -164,8 +169,11 @@ func (cv *conv) location(v hl7.Value) *Reference {
 		if ns == "" && uid == "" {
 			continue
 		}
-		key += "|" + ns + "&" + uid
-		l := &Location{base: base{Type: "Location"}, Name: ns, Mode: "instance"}
+		key = append(append(append(append(key, '|'), ns...), '&'), uid...)
+		l := alloc(cv, &cv.p.locations)
+		l.base.Type, l.Name, l.Mode = "Location", ns, "instance"
+		// Room for the EI of PL.10 too, on the most specific level.
+		l.Identifier = cv.p.identifiers.many(3)
 		if ns != "" {
 			l.Identifier = append(l.Identifier, Identifier{Value: ns})
 		}
@@ -173,10 +181,10 @@ func (cv *conv) location(v hl7.Value) *Reference {
 			l.Identifier = append(l.Identifier, Identifier{Value: uid, Type: cv.concept1(typ, "0301", vocabUniversalIDType)})
 		}
 		if lv.typ != "" {
-			l.PhysicalType = &CodeableConcept{Coding: []Coding{{System: sysLocationType, Code: lv.typ}}}
+			l.PhysicalType = cv.p.concept1(Coding{System: sysLocationType, Code: lv.typ})
 		}
 		chain = append(chain, l)
-		keys = append(keys, "pl"+key)
+		keys = append(keys, cv.keep(key))
 	}
 	if len(chain) == 0 {
 		return nil

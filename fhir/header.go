@@ -17,15 +17,17 @@ const (
 // MSH[Provenance-Transformation]), then EVN (EVN[Provenance]) when the message has one.
 func (cv *conv) header() {
 	msh := cv.m.Segment(0)
-	h := &MessageHeader{base: base{Type: "MessageHeader"}}
+	h := alloc(cv, &cv.p.headers)
+	h.base.Type = "MessageHeader"
 	// MSH-9 (MSG[Coding]): the event code in table 0003, the whole type as the display.
 	msg := field(msh, 9)
-	h.EventCoding = &Coding{System: sysV20003, Code: code(cv.comp(msg, 2)), Display: strings.Join(appendNonEmpty(nil, cv.comp(msg, 1), cv.comp(msg, 2), cv.comp(msg, 3)), "^")}
+	h.EventCoding = cv.p.codings.one()
+	*h.EventCoding = Coding{System: sysV20003, Code: code(cv.comp(msg, 2)), Display: cv.join("^", cv.comp(msg, 1), cv.comp(msg, 2), cv.comp(msg, 3))}
 	if h.EventCoding.Code == "" {
 		h.EventCoding.System = ""
 	}
 	// MSH-3 and MSH-24: the source.
-	src := &MessageHeaderSource{}
+	src := alloc(cv, &cv.p.sources)
 	app := field(msh, 3)
 	src.Name = cv.comp(app, 1)
 	ns, uid, typ := cv.hdComps(app)
@@ -33,15 +35,15 @@ func (cv *conv) header() {
 	case cv.c.source != "":
 		src.Endpoint = cv.c.source
 	case strings.EqualFold(typ, "ISO") && isOID(uid):
-		src.Endpoint = "urn:oid:" + uid
+		src.Endpoint = cv.concat("urn:oid:", uid)
 	case strings.EqualFold(typ, "UUID") && isUUID(strings.ToLower(uid)):
-		src.Endpoint = "urn:uuid:" + strings.ToLower(uid)
+		src.Endpoint = cv.concat("urn:uuid:", strings.ToLower(uid))
 	case strings.EqualFold(typ, "DNS") && uid != "" && validURI("urn:dns:"+uid):
-		src.Endpoint = "urn:dns:" + uid
+		src.Endpoint = cv.concat("urn:dns:", uid)
 	default:
-		src.EndpointExt = absent()
+		src.EndpointExt = cv.absent()
 		if uid != "" && ns != "" {
-			src.Name = ns + " - " + typ + ":" + uid
+			src.Name = cv.concat(ns, " - ", typ, ":", uid)
 		} else if src.Name == "" {
 			src.Name = uid
 		}
@@ -63,11 +65,11 @@ func (cv *conv) header() {
 	d.Name = rns
 	switch {
 	case strings.EqualFold(rtyp, "ISO") && isOID(ruid):
-		d.Endpoint = "urn:oid:" + ruid
+		d.Endpoint = cv.concat("urn:oid:", ruid)
 	case strings.EqualFold(rtyp, "UUID") && isUUID(strings.ToLower(ruid)):
-		d.Endpoint = "urn:uuid:" + strings.ToLower(ruid)
+		d.Endpoint = cv.concat("urn:uuid:", strings.ToLower(ruid))
 	default:
-		d.EndpointExt = absent()
+		d.EndpointExt = cv.absent()
 		if d.Name == "" {
 			d.Name = ruid
 		}
@@ -79,18 +81,21 @@ func (cv *conv) header() {
 		d.Receiver = cv.hdOrganization(fns, fuid, ftyp)
 	}
 	if d.Name != "" || d.Endpoint != "" || d.Receiver != nil {
-		h.Destination = []MessageHeaderDestination{d}
+		h.Destination = append(allocN(cv, &cv.p.destinations, 1), d)
 	}
 	// MSH-8: security; MSH-11 (PT[Meta]): processing ID and mode as tags.
-	meta := &Meta{}
+	var meta Meta
 	if s := code(cv.text(field(msh, 8))); s != "" {
 		meta.Security = append(meta.Security, Coding{Code: s})
 	}
-	if s := code(cv.comp(field(msh, 11), 1)); s != "" {
-		meta.Tag = append(meta.Tag, Coding{System: sysV2 + "0103", Code: s})
-	}
-	if s := code(cv.comp(field(msh, 11), 2)); s != "" {
-		meta.Tag = append(meta.Tag, Coding{System: sysV2 + "0207", Code: s})
+	if p1, p2 := code(cv.comp(field(msh, 11), 1)), code(cv.comp(field(msh, 11), 2)); p1 != "" || p2 != "" {
+		meta.Tag = cv.p.codings.many(2)
+		if p1 != "" {
+			meta.Tag = append(meta.Tag, Coding{System: sysV2 + "0103", Code: p1})
+		}
+		if p2 != "" {
+			meta.Tag = append(meta.Tag, Coding{System: sysV2 + "0207", Code: p2})
+		}
 	}
 	for _, n := range [...]int{26, 27} {
 		if c := cv.coding(field(msh, n), nil); c != nil {
@@ -98,7 +103,8 @@ func (cv *conv) header() {
 		}
 	}
 	if len(meta.Security) > 0 || len(meta.Tag) > 0 {
-		h.Meta = meta
+		h.Meta = alloc(cv, &cv.p.metas)
+		*h.Meta = meta
 	}
 	// MSH-19: the language of the message, as a BCP-47 code.
 	h.Language = cv.language(field(msh, 19))
@@ -107,34 +113,38 @@ func (cv *conv) header() {
 	cv.headerRef = cv.ref(r)
 
 	recorded := cv.instant(field(msh, 7))
-	activity := &CodeableConcept{Coding: []Coding{{Display: "message - " + h.EventCoding.Display}}}
-	if h.EventCoding.Display == "" {
-		activity = nil
+	var activity *CodeableConcept
+	if h.EventCoding.Display != "" {
+		activity = cv.p.concept1(Coding{Display: cv.concat("message - ", h.EventCoding.Display)})
 	}
 	// The source Provenance: who sent the message (MSH-4, or MSH-22 when valued).
 	if recorded != "" {
-		p := &Provenance{base: base{Type: "Provenance"}, Target: []Reference{*cv.headerRef}, Recorded: recorded, Activity: activity}
+		p := alloc(cv, &cv.p.provenances)
+		p.base.Type, p.Target, p.Recorded, p.Activity = "Provenance", cv.p.ref1(*cv.headerRef), recorded, activity
 		if t, ok := cv.time(field(msh, 7)); ok {
-			p.OccurredDateTime = t.dateTime()
+			p.OccurredDateTime = cv.dateTimeOf(t)
 		}
-		author := &CodeableConcept{Coding: []Coding{{System: sysProvenanceParticipant, Code: "author"}}}
-		if h.Responsible != nil {
-			p.Agent = append(p.Agent, ProvenanceAgent{Type: author, Who: h.Responsible})
-		} else if cv.sender != nil {
-			p.Agent = append(p.Agent, ProvenanceAgent{Type: author, Who: cv.sender})
+		who := h.Responsible
+		if who == nil {
+			who = cv.sender
 		}
-		if len(p.Agent) > 0 {
-			cv.add(p, &p.base, cv.ctrl+"/provenance-source")
+		if who != nil {
+			author := cv.p.concept1(Coding{System: sysProvenanceParticipant, Code: "author"})
+			p.Agent = append(allocN(cv, &cv.p.agents, 1), ProvenanceAgent{Type: author, Who: who})
+			cv.add(p, &p.base, cv.concat(cv.ctrl, "/provenance-source"))
 		}
 		// The transformation Provenance. Its time is the message's own (MSH-7): the
 		// conversion reads no clock, so that replaying a message gives the same Bundle.
-		t := &Provenance{base: base{Type: "Provenance"}, Target: []Reference{*cv.headerRef}, Recorded: recorded,
-			Activity: &CodeableConcept{Coding: []Coding{{System: sysProvenanceActivity, Code: "v2-fhir-transformation"}}},
-			Agent: []ProvenanceAgent{{
-				Type: &CodeableConcept{Coding: []Coding{{System: sysProvenanceParticipant, Code: "assembler"}}},
-				Who:  &Reference{Display: cv.c.transformer},
-			}}}
-		cv.add(t, &t.base, cv.ctrl+"/provenance-transformation")
+		t := alloc(cv, &cv.p.provenances)
+		t.base.Type, t.Target, t.Recorded = "Provenance", cv.p.ref1(*cv.headerRef), recorded
+		t.Activity = cv.p.concept1(Coding{System: sysProvenanceActivity, Code: "v2-fhir-transformation"})
+		assembler := cv.p.references.one()
+		assembler.Display = cv.c.transformer
+		t.Agent = append(allocN(cv, &cv.p.agents, 1), ProvenanceAgent{
+			Type: cv.p.concept1(Coding{System: sysProvenanceParticipant, Code: "assembler"}),
+			Who:  assembler,
+		})
+		cv.add(t, &t.base, cv.concat(cv.ctrl, "/provenance-transformation"))
 	}
 	if evn, ok := cv.m.First("EVN"); ok {
 		cv.event(evn)

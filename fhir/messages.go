@@ -123,9 +123,9 @@ func (cv *conv) results() {
 					// order or patient.
 					o.report.Result = cv.p.references.many(min(cv.countOBX(s.Position()), maxReserve))
 				}
-				o.report.Result = append(o.report.Result, *cv.ref(ob))
+				o.report.Result = append(o.report.Result, cv.refTo(ob))
 				if o.srRef != nil {
-					ob.BasedOn = cv.p.ref1(*o.srRef)
+					ob.BasedOn = cv.basedOn(&o)
 				}
 			}
 			lastOBX = ob

@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/hex"
 	"strconv"
@@ -43,6 +44,17 @@ func (cv *conv) observation(obx hl7.Segment, key []byte) *Observation {
 	return r.(*Observation)
 }
 
+// resetLinks zeroes what a conversion to bytes sets in an Observation of its slab: the base,
+// the OBX, what obxLinks adds and what the message walkers set (subject, encounter, basedOn,
+// partOf, focus, specimen, notes). obxElements writes the rest into an Observation of its
+// caller's (see appendObservation), never into these.
+func (ob *Observation) resetLinks() {
+	ob.base = base{}
+	ob.Identifier, ob.BasedOn, ob.PartOf, ob.Focus, ob.Performer, ob.Note = nil, nil, nil, nil, nil, nil
+	ob.Subject, ob.Encounter, ob.Specimen = nil, nil, nil
+	ob.obx = hl7.Segment{}
+}
+
 // obxElements sets the elements of ob that OBX gives without other resources, but for the
 // interpretation (obxInterpretation): code, value (or components), status, times,
 // reference range, method, body site, category and the extensions (sub-ID, attachment
@@ -56,8 +68,8 @@ func (cv *conv) obxElements(ob *Observation, obx hl7.Segment) {
 	if s := cv.text(field(obx, 4)); s != "" {
 		ob.Extension = append(ob.Extension, Extension{URL: extSubID, ValueString: s})
 	}
-	vt := strings.ToUpper(code(cv.text(field(obx, 2))))
-	first, nvals := firstRep(obx, 5)
+	vt := cv.obxMemo(&cv.valueType, field(obx, 2), valueType)
+	first, nvals := cv.firstRep(obx, 5)
 	units := field(obx, 6)
 	if nvals > 1 && vt != "NA" {
 		// Repeated values: one component each, with the observation's code.
@@ -88,7 +100,7 @@ func (cv *conv) obxElements(ob *Observation, obx hl7.Segment) {
 			ob.Extension = append(ob.Extension, Extension{URL: extAbnormalTest, ValueCodeableConcept: cc})
 		}
 	}
-	st := code(cv.text(field(obx, 11)))
+	st := cv.obxMemo(&cv.resultStatus, field(obx, 11), code)
 	ob.Status = cv.mapCode(vocabObsStatus, st, "")
 	switch st {
 	case "N":
@@ -99,7 +111,10 @@ func (cv *conv) obxElements(ob *Observation, obx hl7.Segment) {
 	if ob.Status == "" {
 		ob.Status = "unknown"
 	}
-	ob.EffectiveDateTime = cv.dateTime(field(obx, 14))
+	if !cv.direct {
+		// A conversion to bytes writes it from OBX-14 itself (see conv.appendEffective).
+		ob.EffectiveDateTime = cv.dateTime(field(obx, 14))
+	}
 	if obx.NumFields() < 15 {
 		return
 	}
@@ -111,6 +126,27 @@ func (cv *conv) obxElements(ob *Observation, obx hl7.Segment) {
 	if c := code(cv.text(field(obx, 29))); c != "" {
 		ob.Category = append(ob.Category, CodeableConcept{Coding: []Coding{{System: sysV2 + "0936", Code: c}}})
 	}
+}
+
+// valueType normalizes OBX-2, the value type.
+func valueType(s string) string { return strings.ToUpper(code(s)) }
+
+// textMemo is the last text of a field that obxMemo read, with its bytes: the OBX of a
+// panel mostly repeat their value type and status.
+type textMemo struct {
+	raw  []byte
+	set  bool
+	text string
+}
+
+// obxMemo returns f(cv.text(v)), from m when v has the bytes of the last value m saw.
+func (cv *conv) obxMemo(m *textMemo, v hl7.Value, f func(string) string) string {
+	if raw := v.Raw(); m.set && bytes.Equal(raw, m.raw) {
+		return m.text
+	}
+	m.text = f(cv.text(v))
+	m.raw, m.set = v.Raw(), true
+	return m.text
 }
 
 // obxInterpretation maps OBX-8 to Observation.interpretation, through the guide's
@@ -141,7 +177,7 @@ func (cv *conv) obxLinks(ob *Observation, obx hl7.Segment) {
 		if a := cv.address(field(obx, 24)); a != nil {
 			o.Address = append(o.Address, *a)
 		}
-		r, _ := cv.add(o, &o.base, orgKey(o))
+		r, _ := cv.add(o, &o.base, cv.orgKey(o))
 		ob.Performer = append(ob.Performer, *cv.ref(r))
 	}
 	for _, r := range reps(obx, 25) {

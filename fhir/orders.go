@@ -25,6 +25,22 @@ type orderState struct {
 	obs      *Observation // the last OBX, for its NTEs
 	specimen *Reference   // the last SPM
 	nObs     int
+	// basedOn is the basedOn of the group's observations in a conversion to bytes, which
+	// they share (see conv.basedOn).
+	basedOn []Reference
+}
+
+// basedOn returns the basedOn of an observation of the order group o: a reference to its
+// ServiceRequest. The observations of a conversion to bytes share one slice, since nothing
+// modifies it and none of it outlives the call; those of a Bundle have one each.
+func (cv *conv) basedOn(o *orderState) []Reference {
+	if !cv.direct {
+		return cv.p.ref1(*o.srRef)
+	}
+	if o.basedOn == nil {
+		o.basedOn = cv.p.ref1(*o.srRef)
+	}
+	return o.basedOn
 }
 
 // orderKey is the business key of an order: its placer order number (ORC-2, else OBR-2)
@@ -41,7 +57,7 @@ func (cv *conv) orderKey(orc hl7.Segment, hasORC bool, obr hl7.Segment, hasOBR b
 		}
 		v := field(f.s, f.n)
 		if val := cv.comp(v, 1); val != "" {
-			return f.kind + "|" + cv.comp(v, 2) + "|" + cv.comp(v, 3) + "|" + val
+			return cv.concat(f.kind, "|", cv.comp(v, 2), "|", cv.comp(v, 3), "|", val)
 		}
 	}
 	if hasOBR {
@@ -53,7 +69,8 @@ func (cv *conv) orderKey(orc hl7.Segment, hasORC bool, obr hl7.Segment, hasOBR b
 // serviceRequest maps ORC (ORC[ServiceRequest]) and OBR (OBR[ServiceRequest]), either of
 // which may be missing, to a ServiceRequest.
 func (cv *conv) serviceRequest(orc hl7.Segment, hasORC bool, obr hl7.Segment, hasOBR bool) (*ServiceRequest, *Reference) {
-	sr := &ServiceRequest{base: base{Type: "ServiceRequest"}, Intent: "order", Subject: cv.patientRef, Encounter: cv.encRef}
+	sr := alloc(cv, &cv.p.requests)
+	sr.base.Type, sr.Intent, sr.Subject, sr.Encounter = "ServiceRequest", "order", cv.patientRef, cv.encRef
 	obrVal := func(n int) hl7.Value {
 		if !hasOBR {
 			return hl7.Value{}
@@ -66,7 +83,9 @@ func (cv *conv) serviceRequest(orc hl7.Segment, hasORC bool, obr hl7.Segment, ha
 		}
 		return field(orc, n)
 	}
-	// Identifiers: placer and filler from OBR when valued, else from ORC.
+	// Identifiers: placer and filler from OBR when valued, else from ORC, and room for
+	// those that may follow.
+	sr.Identifier = cv.p.identifiers.many(4)
 	for _, p := range [...]struct {
 		n   int
 		typ string
@@ -337,10 +356,12 @@ func joinLines(ls []string) string {
 // report maps OBR and ORC to a DiagnosticReport (OBR[DiagnosticReport],
 // ORC[DiagnosticReport]) based on the order's ServiceRequest.
 func (cv *conv) report(o *orderState, obr hl7.Segment) {
-	d := &DiagnosticReport{base: base{Type: "DiagnosticReport"}, Subject: cv.patientRef, Encounter: cv.encRef}
+	d := alloc(cv, &cv.p.reports)
+	d.base.Type, d.Subject, d.Encounter = "DiagnosticReport", cv.patientRef, cv.encRef
 	if o.srRef != nil {
-		d.BasedOn = []Reference{*o.srRef}
+		d.BasedOn = cv.p.ref1(*o.srRef)
 	}
+	d.Identifier = cv.p.identifiers.many(4)
 	for _, p := range [...]struct {
 		n   int
 		typ string
@@ -388,7 +409,7 @@ func (cv *conv) report(o *orderState, obr hl7.Segment) {
 			d.Meta = &Meta{Security: []Coding{*c}}
 		}
 	}
-	key := cv.orderKey(o.orc, o.hasORC, obr, true) + "/report/" + cv.comp(field(obr, 4), 1)
+	key := cv.concat(cv.orderKey(o.orc, o.hasORC, obr, true), "/report/", cv.comp(field(obr, 4), 1))
 	r, _ := cv.add(d, &d.base, key)
 	o.report = r.(*DiagnosticReport)
 	o.repRef = cv.ref(r)

@@ -24,7 +24,10 @@ const (
 // The Patient's id comes from its first identifier (PID-3, then PID-2, PID-4): the same
 // patient in two messages gets the same id.
 func (cv *conv) patientFrom(pid hl7.Segment) {
-	p := &Patient{base: base{Type: "Patient"}}
+	p := alloc(cv, &cv.p.patients)
+	p.base.Type = "Patient"
+	// Room for the identifiers of PID-2, PID-3 and PID-4, with PID-19 and PID-20.
+	p.Identifier = cv.p.identifiers.many(min(cv.numReps(pid, 2)+cv.numReps(pid, 3)+cv.numReps(pid, 4)+2, 16))
 	for _, n := range [...]int{2, 3, 4} {
 		for _, r := range reps(pid, n) {
 			if id := cv.identifierCX(r); id != nil {
@@ -33,7 +36,11 @@ func (cv *conv) patientFrom(pid hl7.Segment) {
 		}
 	}
 	for _, r := range reps(pid, 5) {
-		p.Name = append(p.Name, cv.humanNames(r)...)
+		if ns := cv.humanNames(r); p.Name == nil {
+			p.Name = ns // a slice of its own, which nothing else holds
+		} else {
+			p.Name = append(p.Name, ns...)
+		}
 	}
 	for _, r := range reps(pid, 6) {
 		if s := cv.nameString(r); s != "" {
@@ -42,9 +49,9 @@ func (cv *conv) patientFrom(pid hl7.Segment) {
 		}
 	}
 	if t, ok := cv.time(field(pid, 7)); ok {
-		p.BirthDate = t.date()
+		p.BirthDate = cv.dateOf(t)
 		if t.prec > precDay {
-			p.BirthDateExt = &Element{Extension: []Extension{{URL: extBirthTime, ValueDateTime: t.dateTime()}}}
+			p.BirthDateExt = &Element{Extension: []Extension{{URL: extBirthTime, ValueDateTime: cv.dateTimeOf(t)}}}
 		}
 	}
 	p.Gender = cv.codeOf(field(pid, 8), vocabSex)
@@ -53,6 +60,10 @@ func (cv *conv) patientFrom(pid hl7.Segment) {
 	}
 	for _, r := range reps(pid, 11) {
 		if a := cv.address(r); a != nil {
+			if p.Address == nil {
+				// Room for the county of PID-12 too.
+				p.Address = allocN(cv, &cv.p.addresses, min(cv.numReps(pid, 11)+1, 16))
+			}
 			p.Address = append(p.Address, *a)
 		}
 	}
@@ -149,7 +160,7 @@ func (cv *conv) patientKey(pid hl7.Segment, p *Patient) string {
 	for _, n := range [...]int{3, 2, 4} {
 		for _, r := range reps(pid, n) {
 			if v := cv.comp(r, 1); v != "" {
-				return "cx|" + cv.sub(r, 4, 1) + "|" + cv.sub(r, 4, 2) + "|" + v
+				return cv.concat("cx|", cv.sub(r, 4, 1), "|", cv.sub(r, 4, 2), "|", v)
 			}
 		}
 	}
@@ -276,7 +287,7 @@ func (cv *conv) nextOfKin(nk1 hl7.Segment) {
 	}
 	// NK1-13 with NK1-30..32: the contact is an organization, and its contact person.
 	if o := cv.newOrgXON(field(nk1, 13)); o != nil {
-		r, _ := cv.add(o, &o.base, orgKey(o))
+		r, _ := cv.add(o, &o.base, cv.orgKey(o))
 		ct.Organization = cv.ref(r)
 	}
 	if ct.Name != nil || len(ct.Telecom) > 0 || ct.Address != nil || ct.Organization != nil || len(ct.Relationship) > 0 {

@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -115,6 +116,45 @@ func TestUUID5(t *testing.T) {
 	url, _ := parseUUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8")
 	if got := newUUID5(url, []byte("https://github.com/courier-hl7/courier/fhir")); got != DefaultNamespace {
 		t.Errorf("DefaultNamespace is not the documented UUID: %s", got)
+	}
+}
+
+// TestIDHasher wants the ids of idHasher, which reuses the SHA-1 state of a name's first
+// block for the next name that begins with the same bytes, and remembers names looked up
+// again, to be those of uuid5Sum, in sequences that hit and miss both.
+func TestIDHasher(t *testing.T) {
+	ns, err := parseUUID(DefaultNamespace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := parseUUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8")
+	long := "Observation/placer|EHR||PL100/report/24323-8/obx/"
+	names := []string{
+		long + "1/2001-1/",
+		long + "2/2002-2/",              // the same first block
+		"Organization/hd|GH|",           // one block
+		long + "2/2002-2/",              // again, after a one-block name
+		"Provenance/LAB|GHLAB|BENCH1/x", // 45 bytes with the namespace: one block
+		long[:idHead-1] + "Z/1",         // differs in the last byte of the first block
+		long[:idHead],                   // exactly the first block's bytes, nothing after
+		long + strings.Repeat("x", 200), // several blocks
+		"",                              // the empty name
+		long + "30/2030-0/\u00e9\r\n",   // bytes JSON would escape
+	}
+	var x idHasher
+	for round := 0; round < 2; round++ {
+		for _, n := range names {
+			for _, space := range []uuid{ns, other} {
+				want := uuid5Sum(space, []byte(n))
+				if got := x.sum(space, []byte(n)); got != want {
+					t.Errorf("sum(%q) = %x, want %x", n, got, want)
+				}
+				if got := x.remembered(space, []byte(n)); got != want {
+					t.Errorf("remembered(%q) = %x, want %x", n, got, want)
+				}
+			}
+		}
+		x.forget()
 	}
 }
 

@@ -61,11 +61,11 @@ func (cv *conv) authority(ns, uid, typ string) string {
 	switch strings.ToUpper(typ) {
 	case "ISO":
 		if isOID(uid) {
-			return "urn:oid:" + uid
+			return cv.concat("urn:oid:", uid)
 		}
 	case "UUID":
 		if u := strings.ToLower(uid); isUUID(u) {
-			return "urn:uuid:" + u
+			return cv.concat("urn:uuid:", u)
 		}
 	}
 	return ""
@@ -75,10 +75,15 @@ func isOID(s string) bool {
 	if s == "" || s[0] < '0' || s[0] > '2' {
 		return false
 	}
-	for _, p := range strings.Split(s, ".") {
+	for rest := s; ; {
+		p, next, more := strings.Cut(rest, ".")
 		if p == "" || !digits(p) || len(p) > 1 && p[0] == '0' {
 			return false
 		}
+		if !more {
+			break
+		}
+		rest = next
 	}
 	return strings.Contains(s, ".")
 }
@@ -98,7 +103,16 @@ func (cv *conv) hdOrganization(ns, uid, typ string) *Reference {
 	if known != nil {
 		return cv.ref(known)
 	}
-	o := &Organization{base: base{Type: "Organization"}}
+	o := alloc(cv, &cv.p.organizations)
+	o.base.Type = "Organization"
+	n := 0
+	if ns != "" {
+		n++
+	}
+	if uid != "" {
+		n++
+	}
+	o.Identifier = cv.p.identifiers.many(n)
 	if ns != "" {
 		o.Identifier = append(o.Identifier, Identifier{Value: ns})
 	}
@@ -107,11 +121,11 @@ func (cv *conv) hdOrganization(ns, uid, typ string) *Reference {
 		switch strings.ToUpper(typ) {
 		case "ISO":
 			if isOID(uid) {
-				id.System, id.Value = sysRFC3986, "urn:oid:"+uid
+				id.System, id.Value = sysRFC3986, cv.concat("urn:oid:", uid)
 			}
 		case "UUID":
 			if u := strings.ToLower(uid); isUUID(u) {
-				id.System, id.Value = sysRFC3986, "urn:uuid:"+u
+				id.System, id.Value = sysRFC3986, cv.concat("urn:uuid:", u)
 			}
 		}
 		o.Identifier = append(o.Identifier, id)
@@ -136,7 +150,8 @@ func (cv *conv) identifierCX(v hl7.Value) *Identifier {
 	if val == "" {
 		return nil
 	}
-	id := &Identifier{Value: val}
+	id := cv.p.identifiers.one()
+	id.Value = val
 	if s := cv.comp(v, 2); s != "" {
 		id.Extension = append(id.Extension, Extension{URL: extCheckDigit, ValueString: s})
 	}
@@ -157,9 +172,9 @@ func (cv *conv) identifierCX(v hl7.Value) *Identifier {
 // map where it has the code, the code in v2-0203 otherwise.
 func (cv *conv) typeCode(t string, m *conceptMap) *CodeableConcept {
 	if r, ok := cv.lookup(m, t, ""); ok {
-		return &CodeableConcept{Coding: []Coding{{System: r.TSystem, Code: r.Target, Display: r.Display}}}
+		return cv.p.concept1(Coding{System: r.TSystem, Code: r.Target, Display: r.Display})
 	}
-	return &CodeableConcept{Coding: []Coding{{System: sysV20203, Code: t}}}
+	return cv.p.concept1(Coding{System: sysV20203, Code: t})
 }
 
 // fixedType returns an identifier type of table 0203 with the given code.
@@ -176,7 +191,9 @@ func (cv *conv) identifierEI(v hl7.Value) *Identifier {
 		return nil
 	}
 	ns, uid, typ := cv.comp(v, 2), cv.comp(v, 3), cv.comp(v, 4)
-	return &Identifier{Value: val, System: cv.authority(ns, uid, typ), Assigner: cv.hdOrganization(ns, uid, typ)}
+	id := cv.p.identifiers.one()
+	*id = Identifier{Value: val, System: cv.authority(ns, uid, typ), Assigner: cv.hdOrganization(ns, uid, typ)}
+	return id
 }
 
 // identifierEISub is identifierEI for an EI held in a component (its parts are
@@ -187,7 +204,9 @@ func (cv *conv) identifierEISub(v hl7.Value, i int) *Identifier {
 		return nil
 	}
 	ns, uid, typ := cv.sub(v, i, 2), cv.sub(v, i, 3), cv.sub(v, i, 4)
-	return &Identifier{Value: val, System: cv.authority(ns, uid, typ), Assigner: cv.hdOrganization(ns, uid, typ)}
+	id := cv.p.identifiers.one()
+	*id = Identifier{Value: val, System: cv.authority(ns, uid, typ), Assigner: cv.hdOrganization(ns, uid, typ)}
+	return id
 }
 
 // --- names, addresses, telecoms ---
@@ -197,10 +216,9 @@ func (cv *conv) humanNames(v hl7.Value) []HumanName {
 	var out []HumanName
 	n := HumanName{}
 	cv.familyFN(&n, v, 1)
-	n.Given = appendNonEmpty(n.Given, cv.comp(v, 2), cv.comp(v, 3))
-	n.Suffix = appendNonEmpty(n.Suffix, cv.comp(v, 4))
-	n.Prefix = appendNonEmpty(n.Prefix, cv.comp(v, 5))
-	n.Suffix = appendNonEmpty(n.Suffix, cv.comp(v, 6))
+	n.Given = cv.nonEmpty(n.Given, cv.comp(v, 2), cv.comp(v, 3))
+	n.Suffix = cv.nonEmpty(n.Suffix, cv.comp(v, 4), cv.comp(v, 6))
+	n.Prefix = cv.nonEmpty(n.Prefix, cv.comp(v, 5))
 	n.Use = vocabNameType.code(cv.comp(v, 7), "")
 	if s := vocabNameAssembly.code(cv.comp(v, 11), ""); s != "" {
 		n.Extension = append(n.Extension, Extension{URL: extAssemblyOrder, ValueCode: s})
@@ -210,12 +228,25 @@ func (cv *conv) humanNames(v hl7.Value) []HumanName {
 	} else {
 		n.Period = cv.periodDRSub(v.Comp(10))
 	}
-	n.Suffix = appendNonEmpty(n.Suffix, cv.comp(v, 14))
-	if n.Family != "" || len(n.Given) > 0 || len(n.Prefix) > 0 || len(n.Suffix) > 0 {
+	n.Suffix = cv.nonEmpty(n.Suffix, cv.comp(v, 14))
+	named := n.Family != "" || len(n.Given) > 0 || len(n.Prefix) > 0 || len(n.Suffix) > 0
+	nick := cv.comp(v, 15)
+	k := 0
+	if named {
+		k++
+	}
+	if nick != "" {
+		k++
+	}
+	if k == 0 {
+		return nil
+	}
+	out = allocN(cv, &cv.p.names, k)
+	if named {
 		out = append(out, n)
 	}
-	if nick := cv.comp(v, 15); nick != "" {
-		out = append(out, HumanName{Use: "nickname", Given: []string{nick}})
+	if nick != "" {
+		out = append(out, HumanName{Use: "nickname", Given: cv.nonEmpty(nil, nick)})
 	}
 	return out
 }
@@ -239,8 +270,7 @@ func (cv *conv) familyFN(n *HumanName, v hl7.Value, i int) {
 
 // nameString renders an XPN as a string (XPN[string]): given names, then family.
 func (cv *conv) nameString(v hl7.Value) string {
-	parts := appendNonEmpty(nil, cv.comp(v, 5), cv.comp(v, 2), cv.comp(v, 3), cv.sub(v, 1, 1), cv.comp(v, 4))
-	return strings.Join(parts, " ")
+	return cv.join(" ", cv.comp(v, 5), cv.comp(v, 2), cv.comp(v, 3), cv.sub(v, 1, 1), cv.comp(v, 4))
 }
 
 func appendNonEmpty(dst []string, ss ...string) []string {
@@ -254,8 +284,8 @@ func appendNonEmpty(dst []string, ss ...string) []string {
 
 // address maps an XAD (XAD[Address], SAD[Address]).
 func (cv *conv) address(v hl7.Value) *Address {
-	a := &Address{}
-	a.Line = appendNonEmpty(a.Line, cv.sub(v, 1, 1), cv.sub(v, 1, 2), cv.sub(v, 1, 3), cv.comp(v, 2))
+	a := alloc(cv, &cv.p.addresses)
+	a.Line = cv.nonEmpty(a.Line, cv.sub(v, 1, 1), cv.sub(v, 1, 2), cv.sub(v, 1, 3), cv.comp(v, 2))
 	a.City, a.State, a.PostalCode, a.Country = cv.comp(v, 3), cv.comp(v, 4), cv.comp(v, 5), cv.comp(v, 6)
 	switch t := code(cv.comp(v, 7)); {
 	case t == "":
@@ -288,7 +318,7 @@ func (cv *conv) address(v hl7.Value) *Address {
 
 // contactPoint maps an XTN (XTN[ContactPoint]).
 func (cv *conv) contactPoint(v hl7.Value) *ContactPoint {
-	p := &ContactPoint{}
+	p := alloc(cv, &cv.p.contacts)
 	equip := cv.comp(v, 3)
 	email := strings.EqualFold(equip, "Internet") || strings.EqualFold(equip, "X.400")
 	if r, ok := vocabTelecomEquipment.lookup(equip, ""); ok {
@@ -329,7 +359,7 @@ func (cv *conv) contactPoint(v hl7.Value) *ContactPoint {
 				p.Value = cv.comp(v, 4)
 			}
 		} else {
-			p.SystemExt = absent()
+			p.SystemExt = cv.absent()
 		}
 	}
 	if !email {
@@ -456,12 +486,13 @@ func (cv *conv) concept1(c, table string, m *conceptMap) *CodeableConcept {
 	if c == "" {
 		return nil
 	}
-	cc := &CodeableConcept{}
+	cc := cv.p.concepts.one()
+	cc.Coding = cv.p.codings.many(2)
 	if r, ok := cv.lookup(m, c, ""); ok {
 		cc.addCoding(Coding{System: r.TSystem, Code: r.Target, Display: r.Display})
 	}
 	if table != "" {
-		cc.addCoding(Coding{System: sysV2 + table, Code: c})
+		cc.addCoding(Coding{System: cv.concat(sysV2, table), Code: c})
 	} else if len(cc.Coding) == 0 {
 		cc.Coding = append(cc.Coding, Coding{Code: c})
 	}
@@ -475,12 +506,15 @@ func (cv *conv) coding(v hl7.Value, m *conceptMap) *Coding {
 	if c == "" {
 		return nil
 	}
+	out := cv.p.codings.one()
 	if m != nil {
 		if r, ok := cv.lookup(m, c, cv.comp(v, 3)); ok {
-			return &Coding{System: r.TSystem, Code: r.Target, Display: r.Display}
+			*out = Coding{System: r.TSystem, Code: r.Target, Display: r.Display}
+			return out
 		}
 	}
-	return &Coding{System: cv.system(cv.comp(v, 3)), Code: c, Display: cv.comp(v, 2), Version: cv.comp(v, 7)}
+	*out = Coding{System: cv.system(cv.comp(v, 3)), Code: c, Display: cv.comp(v, 2), Version: cv.comp(v, 7)}
+	return out
 }
 
 // codeOf maps a CWE to a FHIR code through m (CWE[code]): CWE.1, or CWE.4 when CWE.1 is
@@ -611,10 +645,16 @@ func (cv *conv) cq(v hl7.Value) *Quantity {
 
 // periodOf builds a Period from two DTM values.
 func (cv *conv) periodOf(start, end hl7.Value) *Period {
-	p := &Period{Start: cv.dateTime(start), End: cv.dateTime(end)}
-	if p.Start == "" && p.End == "" {
+	return cv.period(cv.dateTime(start), cv.dateTime(end))
+}
+
+// period returns a Period from start to end, or nil when both are empty.
+func (cv *conv) period(start, end string) *Period {
+	if start == "" && end == "" {
 		return nil
 	}
+	p := alloc(cv, &cv.p.periods)
+	p.Start, p.End = start, end
 	return p
 }
 
@@ -625,15 +665,15 @@ func (cv *conv) periodDR(v hl7.Value) *Period {
 
 // periodDRSub maps a DR held in a component (its parts are sub-components).
 func (cv *conv) periodDRSub(v hl7.Value) *Period {
-	p := &Period{}
+	if !cv.valued(v) {
+		return nil // neither sub-component can give a time
+	}
+	var start, end string
 	if t, ok := parseV2Time(strings.TrimSpace(v.Sub(1).String()), cv.c.loc); ok && !v.Sub(1).IsNull() {
-		p.Start = t.dateTime()
+		start = cv.dateTimeOf(t)
 	}
 	if t, ok := parseV2Time(strings.TrimSpace(v.Sub(2).String()), cv.c.loc); ok && !v.Sub(2).IsNull() {
-		p.End = t.dateTime()
+		end = cv.dateTimeOf(t)
 	}
-	if p.Start == "" && p.End == "" {
-		return nil
-	}
-	return p
+	return cv.period(start, end)
 }
