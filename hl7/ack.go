@@ -2,9 +2,8 @@ package hl7
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -292,10 +291,20 @@ func clipText(s string, n int) string {
 }
 
 // newControlID returns 20 random hexadecimal characters, within MSH-10's 20-character limit.
+// They come from math/rand/v2's generator (ChaCha8, seeded by the operating system), which
+// makes 80-bit IDs unique in practice without a system call per acknowledgement, as
+// crypto/rand would cost; a control ID identifies, it protects nothing.
 func newControlID() string {
-	var b [10]byte
-	_, _ = rand.Read(b[:])
-	return strings.ToUpper(hex.EncodeToString(b[:]))
+	const hexDigits = "0123456789ABCDEF"
+	var b [20]byte
+	hi, lo := rand.Uint64(), rand.Uint64()
+	for i := range 16 {
+		b[i] = hexDigits[hi>>(60-4*i)&0xf]
+	}
+	for i := range 4 {
+		b[16+i] = hexDigits[lo>>(60-4*i)&0xf]
+	}
+	return string(b[:])
 }
 
 // versionAtLeast compares a dotted version ("2.5.1", "2.3") with major.minor[.patch]; text that

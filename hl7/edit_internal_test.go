@@ -1,6 +1,9 @@
 package hl7
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestSpliceOverlappingValue: a value that is a view of the segment being edited in place
 // is written as it was, not as the edit's own moves leave it.
@@ -51,5 +54,20 @@ func TestVersionAtLeast(t *testing.T) {
 		if got := versionAtLeast(tc.v, tc.want...); got != tc.ok {
 			t.Errorf("versionAtLeast(%q, %v) = %v, want %v", tc.v, tc.want, got, tc.ok)
 		}
+	}
+}
+
+// TestNewControlID: 20 upper-case hexadecimal characters, different every time.
+func TestNewControlID(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		id := newControlID()
+		if len(id) != 20 || strings.Trim(id, "0123456789ABCDEF") != "" {
+			t.Fatalf("control ID %q: want 20 upper-case hexadecimal characters", id)
+		}
+		if seen[id] {
+			t.Fatalf("control ID %q repeated", id)
+		}
+		seen[id] = true
 	}
 }
