@@ -6,18 +6,17 @@ import (
 	"time"
 )
 
-// walLimit is the store's journal_size_limit (docs/format/store.md): the size SQLite cuts
-// the write-ahead log back to whenever it restarts it from the beginning after a complete
-// checkpoint.
+// walLimit bounds the write-ahead log: twice the store's journal_size_limit of 32 MiB
+// (docs/format/store.md), the size SQLite cuts the WAL back to when it restarts it from the
+// beginning after a complete checkpoint; the checkpointer restarts it once it holds 8 MiB.
 const walLimit = 64 << 20
 
 // TestStoreFilesBounded: under a sustained stream, the store's files grow with the data,
-// not with time. docs/format/store.md says the checkpointer keeps copying the WAL into the
-// database "so that the WAL is reused from its start and stays small", with a
-// journal_size_limit of 64 MiB. A WAL that never restarts fills the disk long before the
-// data does (test 4 then happens by itself), and makes every restart replay it (test 1's
-// restart time). Sixteen senders stream for 10 s (5 s with -short); the WAL is sampled
-// every half second and must stay within 64 MiB, and once the stream stops and the queue
+// not with time. docs/format/store.md says the checkpointer keeps the WAL restarting from
+// its beginning, with a journal_size_limit of 32 MiB. A WAL that never restarts fills the
+// disk long before the data does (test 4 then happens by itself), and makes every restart
+// replay it (test 1's restart time). Sixteen senders stream for 10 s (5 s with -short); the
+// WAL is sampled every half second and must stay within 64 MiB, and once the stream stops and the queue
 // has drained it must be back within the limit.
 func TestStoreFilesBounded(t *testing.T) {
 	stream := 10 * time.Second
