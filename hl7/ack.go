@@ -102,13 +102,12 @@ func (m *Message) ACK(opts AckOptions) (*Message, error) {
 		return nil, fmt.Errorf("hl7: ack code %q is not one of AA, AE, AR, CA, CE, CR", code)
 	}
 	d := m.delims
-	a, err := New(d)
-	if err != nil {
+	if err := d.Validate(); err != nil {
 		return nil, err
 	}
-	a.charset, a.enc = m.charset, m.enc
+	term := []byte{'\r'}
 	if len(m.segs) > 0 {
-		a.segs[0].trail = m.terminator()
+		term = m.terminator()
 	}
 	version := m.Version()
 	if version == "" {
@@ -125,20 +124,22 @@ func (m *Message) ACK(opts AckOptions) (*Message, error) {
 	if ts.IsZero() {
 		ts = time.Now()
 	}
-	typ := "ACK"
-	if trig := m.header(9).Comp(2).Raw(); len(trig) > 0 {
-		typ = "ACK" + bs(d.Component) + string(trig)
-		if versionAtLeast(version, 2, 3, 1) {
-			typ += bs(d.Component) + "ACK"
-		}
-	}
-	// The header, MSH-3 to MSH-18, written in one go: the values are whole fields as they
-	// are encoded (swapped, echoed) or escaped here.
+	// The acknowledgement is written as text in one buffer and indexed once, as a parsed
+	// message is: MSH (fields whole, swapped or echoed as they are encoded, or escaped
+	// here), MSA, then the ERR segments, each ended by the inbound message's terminator.
 	var msh [19][]byte
 	msh[3], msh[4], msh[5], msh[6] = m.header(5).Raw(), m.header(6).Raw(), m.header(3).Raw(), m.header(4).Raw()
 	var tsBuf [32]byte
 	msh[7] = ts.AppendFormat(tsBuf[:0], "20060102150405-0700")
-	msh[9] = []byte(typ)
+	var typBuf [32]byte
+	typ := append(typBuf[:0], "ACK"...)
+	if trig := m.header(9).Comp(2).Raw(); len(trig) > 0 {
+		typ = append(append(typ, d.Component), trig...)
+		if versionAtLeast(version, 2, 3, 1) {
+			typ = append(append(typ, d.Component), "ACK"...)
+		}
+	}
+	msh[9] = typ
 	msh[10] = []byte(mustEscape(d, controlID))
 	msh[11], msh[12] = m.header(11).Raw(), m.header(12).Raw()
 	if len(msh[12]) == 0 {
@@ -153,35 +154,47 @@ func (m *Message) ACK(opts AckOptions) (*Message, error) {
 	for last > 2 && len(msh[last]) == 0 {
 		last--
 	}
-	h := &a.segs[0]
-	size := len(h.b)
-	for _, f := range msh[3 : last+1] {
-		size += 1 + len(f)
-	}
-	b := append(make([]byte, 0, size), h.b...)
+	b := make([]byte, 0, 192+len(opts.Text)+96*len(opts.Errors))
+	b = append(append(b, 'M', 'S', 'H', d.Field), d.EncodingCharacters()...)
 	for _, f := range msh[3 : last+1] {
 		b = append(append(b, d.Field), f...)
 	}
-	h.b, h.seps, h.own = b, indexSeps(b, d.Field), a.owner()
-	msa := []string{"MSA", code, string(m.header(10).Raw())}
+	b = append(b, term...)
+	seg := len(b)
+	b = append(append(append(append(b, "MSA"...), d.Field), code...), d.Field)
+	b = append(b, m.header(10).Raw()...)
 	if opts.Text != "" {
-		msa = append(msa, mustEscape(d, clipText(opts.Text, 80)))
+		b = append(append(b, d.Field), mustEscape(d, clipText(opts.Text, 80))...)
 	}
-	if err := a.AppendSegment(strings.Join(msa, bs(d.Field))); err != nil {
-		return nil, err
+	if hasLineEnd(string(b[seg:])) {
+		return nil, fmt.Errorf("%w: a segment holds a line end", ErrSegmentName)
 	}
+	b = append(b, term...)
+	var errs []string
 	if versionAtLeast(version, 2, 5) {
 		for _, e := range opts.Errors {
-			if err := a.AppendSegment(errSegment25(d, e)); err != nil {
-				return nil, err
-			}
+			errs = append(errs, errSegment25(d, e))
 		}
 	} else if len(opts.Errors) > 0 {
-		if err := a.AppendSegment(errSegmentOld(d, opts.Errors)); err != nil {
-			return nil, err
+		errs = append(errs, errSegmentOld(d, opts.Errors))
+	}
+	for _, e := range errs {
+		if hasLineEnd(e) {
+			return nil, fmt.Errorf("%w: a segment holds a line end", ErrSegmentName)
+		}
+		b = append(append(b, e...), term...)
+	}
+	a := &Message{raw: b, text: b}
+	if err := a.index(0, TerminatorsAuto, true); err != nil {
+		return nil, err
+	}
+	a.charset, a.enc = m.charset, m.enc
+	if a.enc != nil && !identityText(a.charset, a.enc, b) {
+		// Bytes gives the message in its character set, as the inbound one came.
+		if enc, err := a.enc.NewEncoder().Bytes(b); err == nil {
+			a.raw = enc
 		}
 	}
-	a.dirty = true
 	return a, nil
 }
 
