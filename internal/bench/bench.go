@@ -57,9 +57,9 @@ type Result struct {
 	Rate        float64 // acknowledged messages per second
 	P50, P99    time.Duration
 	Max         time.Duration
-	HeapStart   uint64 // live heap (marked by the last GC) after the warm-up, bytes
-	HeapEnd     uint64 // live heap at the end
-	HeapMax     uint64 // largest live heap sampled
+	HeapStart   uint64  // live heap (marked by the last GC) after the warm-up, bytes
+	HeapEnd     uint64  // live heap at the end
+	HeapMax     uint64  // largest live heap sampled
 	RSSMax      uint64  // the process's resident set size, largest sample (Linux)
 	DrainSecond float64 // engine: time after the last ACK until every message was delivered
 }
