@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -48,41 +49,11 @@ type snode struct {
 	dsegOnce sync.Once
 }
 
-func (n *snode) accepts(name string) bool {
-	if n.any {
-		return true
-	}
-	for _, s := range n.names {
-		if s == name {
-			return true
-		}
-	}
-	return false
-}
+func (n *snode) accepts(name string) bool { return n.any || slices.Contains(n.names, name) }
 
-func (n *snode) firstHas(name string) bool {
-	if n.anyFirst {
-		return true
-	}
-	for _, s := range n.first {
-		if s == name {
-			return true
-		}
-	}
-	return false
-}
+func (n *snode) firstHas(name string) bool { return n.anyFirst || slices.Contains(n.first, name) }
 
-func (n *snode) allHas(name string) bool {
-	if n.anyAll {
-		return true
-	}
-	for _, s := range n.all {
-		if s == name {
-			return true
-		}
-	}
-	return false
-}
+func (n *snode) allHas(name string) bool { return n.anyAll || slices.Contains(n.all, name) }
 
 // canRepeat reports whether the element may occur once more after k occurrences.
 func (n *snode) canRepeat(k int) bool { return n.max == unbounded || k < n.max }
