@@ -1,13 +1,16 @@
 package file
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -121,21 +124,106 @@ func (b *batchDestination) Flush(ctx context.Context, group string, msgs []*conn
 	if stamp.IsZero() {
 		stamp = start
 	}
-	// Parse everything first, so that a message that cannot go into a batch file fails the
-	// flush before anything is written.
+	full := b.filePath(start, seq, group)
+	kind, err := batchKind(msgs)
+	if err != nil {
+		return fmt.Errorf("file destination: batch %s: %w", group, err)
+	}
+	var write func(io.Writer) error
+	if kind == bodyJSON {
+		write, err = ndjson(msgs)
+	} else {
+		write, err = b.hl7Batch(msgs, full, stamp, group)
+	}
+	if err != nil {
+		return fmt.Errorf("file destination: batch %s: %w", group, err)
+	}
+	if _, err := writeAtomic(filepath.Dir(full), filepath.Base(full), write, b.d.opts, existsOverwrite); err != nil {
+		return fmt.Errorf("file destination: batch %s: %w", group, err)
+	}
+	if ok {
+		base := start.In(b.d.loc).Format(windowLayout)
+		b.mu.Lock()
+		if b.nextSeq[base] <= seq {
+			b.nextSeq[base] = seq + 1
+		}
+		b.mu.Unlock()
+	}
+	b.d.log.Info("batch written", "group", group, "file", full, "messages", len(msgs))
+	return nil
+}
+
+// Kinds of bodies a batch file can gather.
+const (
+	bodyHL7  = iota // HL7 v2 (ER7): an FHS/BHS batch file
+	bodyJSON        // JSON (an `encode: json` or `fhir` step): one document per line (NDJSON)
+)
+
+// batchKind tells what a group's bodies are. One file holds one kind: HL7 v2 messages in an
+// FHS/BHS envelope, or JSON documents one per line (NDJSON, the format of FHIR Bulk Data
+// files). XML documents have no batch form that receivers agree on, so they are refused.
+func batchKind(msgs []*connector.Outbound) (int, error) {
+	kind, first := -1, int64(0)
+	for _, out := range msgs {
+		k := bodyHL7
+		switch ct := out.ContentType; {
+		case ct == "":
+		case ct == "application/json" || strings.HasSuffix(ct, "+json"):
+			k = bodyJSON
+		default:
+			return 0, fmt.Errorf("message %d is %s, which cannot be gathered into a batch file: "+
+				"write such messages one per file (no `batch`), or encode them as JSON (written one per line)", out.MessageID, ct)
+		}
+		switch {
+		case kind < 0:
+			kind, first = k, out.MessageID
+		case k != kind:
+			return 0, fmt.Errorf("message %d is %s but message %d is %s: one batch file holds one kind; "+
+				"give each kind its own destination", out.MessageID, kindName(k), first, kindName(kind))
+		}
+	}
+	return max(kind, bodyHL7), nil
+}
+
+func kindName(k int) string {
+	if k == bodyJSON {
+		return "JSON"
+	}
+	return "HL7 v2"
+}
+
+// ndjson returns the writer of a JSON batch: each document compacted onto one line, ended by
+// LF. Every document is checked first, so that one that is not JSON fails the flush before
+// anything is written.
+func ndjson(msgs []*connector.Outbound) (func(io.Writer) error, error) {
+	var buf bytes.Buffer
+	for _, out := range msgs {
+		if err := json.Compact(&buf, out.Content); err != nil {
+			return nil, fmt.Errorf("message %d cannot be written into a batch file: its content is labelled %s but is not JSON: %w", out.MessageID, out.ContentType, err)
+		}
+		buf.WriteByte('\n')
+	}
+	return func(w io.Writer) error {
+		_, err := w.Write(buf.Bytes())
+		return err
+	}, nil
+}
+
+// hl7Batch returns the writer of an HL7 v2 batch file. Every message is parsed first, so
+// that one that cannot go into a batch file fails the flush before anything is written.
+func (b *batchDestination) hl7Batch(msgs []*connector.Outbound, full string, stamp time.Time, group string) (func(io.Writer) error, error) {
 	ms := make([]*hl7.Message, len(msgs))
 	for i, out := range msgs {
 		m, err := hl7.Parse(toCR(out.Content))
 		if err != nil {
-			return fmt.Errorf("file destination: batch %s: message %d cannot be written into a batch file: %w", group, out.MessageID, err)
+			return nil, fmt.Errorf("message %d cannot be written into a batch file: %w", out.MessageID, err)
 		}
 		ms[i] = m
 	}
-	full := b.filePath(start, seq, group)
 	env := b.env
 	env.Time = stamp.In(b.d.loc)
 	env.ControlID = group
-	_, err := writeAtomic(filepath.Dir(full), filepath.Base(full), func(w io.Writer) error {
+	return func(w io.Writer) error {
 		hw := hl7.NewWriter(terminated(w, b.d.term))
 		if b.envelope == envelopeFile {
 			fe := env
@@ -163,20 +251,7 @@ func (b *batchDestination) Flush(ctx context.Context, group string, msgs []*conn
 			}
 		}
 		return hw.Close()
-	}, b.d.opts, existsOverwrite)
-	if err != nil {
-		return fmt.Errorf("file destination: batch %s: %w", group, err)
-	}
-	if ok {
-		base := start.In(b.d.loc).Format(windowLayout)
-		b.mu.Lock()
-		if b.nextSeq[base] <= seq {
-			b.nextSeq[base] = seq + 1
-		}
-		b.mu.Unlock()
-	}
-	b.d.log.Info("batch written", "group", group, "file", full, "messages", len(msgs))
-	return nil
+	}, nil
 }
 
 // filePath returns the file of batch seq of the window opened at start.

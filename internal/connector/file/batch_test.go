@@ -239,3 +239,61 @@ func TestBatchFlushRefusesBadMessage(t *testing.T) {
 		t.Errorf("Send on a batch destination succeeded")
 	}
 }
+
+func TestBatchFlushNDJSON(t *testing.T) {
+	base := t.TempDir()
+	b := mustBatch(t, base, "path: .\nbatch:\n  file_name: \"{{group}}.ndjson\"\n  envelope: file\n")
+	docs := []string{
+		"{\n  \"resourceType\": \"Bundle\",\n  \"type\": \"message\",\n  \"entry\": [ ]\n}",
+		`{"resourceType":"Bundle","id":"b2","note":"line\nbreak | ^~\\&"}`,
+		`  {"a": [1, 2, {"b": null}]}  `,
+	}
+	types := []string{"application/fhir+json", "application/fhir+json", "application/json"}
+	var msgs []*connector.Outbound
+	for i, d := range docs {
+		msgs = append(msgs, &connector.Outbound{Content: []byte(d), ContentType: types[i], MessageID: int64(i + 1)})
+	}
+	flush(t, b, "20261127-0000", msgs)
+	data, err := os.ReadFile(filepath.Join(base, "20261127-0000.ndjson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"resourceType":"Bundle","type":"message","entry":[]}` + "\n" +
+		`{"resourceType":"Bundle","id":"b2","note":"line\nbreak | ^~\\&"}` + "\n" +
+		`{"a":[1,2,{"b":null}]}` + "\n"
+	if string(data) != want {
+		t.Errorf("batch file:\n%s\nwant:\n%s", data, want)
+	}
+}
+
+func TestBatchFlushRefusesMixedOrXML(t *testing.T) {
+	json := func(id int64, s string) *connector.Outbound {
+		return &connector.Outbound{Content: []byte(s), ContentType: "application/fhir+json", MessageID: id}
+	}
+	for _, tc := range []struct {
+		name string
+		msgs []*connector.Outbound
+		err  string
+	}{
+		{"xml", []*connector.Outbound{{Content: []byte("<ADT_A01/>"), ContentType: "application/xml", MessageID: 7}},
+			"file destination: batch 20261127-0000: message 7 is application/xml, which cannot be gathered into a batch file: write such messages one per file (no `batch`), or encode them as JSON (written one per line)"},
+		{"hl7 then json", []*connector.Outbound{outbound(t, adt("A", "\r"), 1), json(2, `{}`)},
+			"file destination: batch 20261127-0000: message 2 is JSON but message 1 is HL7 v2: one batch file holds one kind; give each kind its own destination"},
+		{"json then hl7", []*connector.Outbound{json(3, `{}`), outbound(t, adt("A", "\r"), 4)},
+			"file destination: batch 20261127-0000: message 4 is HL7 v2 but message 3 is JSON: one batch file holds one kind; give each kind its own destination"},
+		{"not json", []*connector.Outbound{json(5, `{}`), json(6, `{"a":`)},
+			"file destination: batch 20261127-0000: message 6 cannot be written into a batch file: its content is labelled application/fhir+json but is not JSON: unexpected end of JSON input"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := t.TempDir()
+			b := mustBatch(t, base, "path: .\nbatch: {}\n")
+			err := b.Flush(context.Background(), "20261127-0000", tc.msgs)
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("Flush:\n got %v\nwant %s", err, tc.err)
+			}
+			if got := listDir(t, base); len(got) != 0 {
+				t.Errorf("folder holds %q", got)
+			}
+		})
+	}
+}

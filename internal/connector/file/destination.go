@@ -66,7 +66,11 @@ func DestinationSpec() config.Spec {
 			"written as soon as it holds that many, and the rest of the window forms a new group with a number: " +
 			"`20261127-0200-0002`. A batch file is written atomically and a retried write (after a crash) writes the " +
 			"same file again with the same content. FHS-11 and BHS-11 (control IDs) hold the group's name, FHS-9 " +
-			"the file's name, FHS-7 the time the last message of the group was received.",
+			"the file's name, FHS-7 the time the last message of the group was received.\n\n" +
+			"Messages that the destination's steps encoded as JSON (`encode: json`, `fhir`) are gathered as NDJSON " +
+			"instead, the format of FHIR Bulk Data files: each document on one line, ended by LF, with no envelope " +
+			"(name such files `.ndjson` with `batch.file_name`). One batch file holds one kind; XML bodies cannot " +
+			"be gathered and fail the flush with an error that says so.",
 		Fields: []config.Field{
 			{Name: keyPath, Type: config.String, Required: true,
 				Description: "Folder to write to, a template (see above). A relative folder is relative to the directory " +
