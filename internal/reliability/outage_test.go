@@ -94,10 +94,15 @@ func TestOutage(t *testing.T) {
 			}
 			prevEnd = a.Finished
 		}
-		report = append(report, fmt.Sprintf("%s (store, end→start): %s", e.Destination, checkSchedule(t, e.Destination, waits, 0)))
+		report = append(report, fmt.Sprintf("%s (store, end→start): %s", e.Destination, checkSchedule(t, e.Destination, waits, 0, 5*time.Millisecond)))
 	}
 	// At the receiver, the gap between two arrivals is the wait plus the attempt before it:
-	// about nothing for AE, the ACK timeout for noack.
+	// about nothing for AE, the ACK timeout for noack. Each arrival is stamped when the
+	// receiver's goroutine gets to read it, which on a loaded machine can be late by several
+	// milliseconds; a first arrival stamped late shortens the gap (seen: 7 ms on a 2-core CI
+	// run), so a gap may fall short of the schedule by arrivalSlack. The store's own stamps,
+	// checked above, hold the schedule to 5 ms.
+	const arrivalSlack = 25 * time.Millisecond
 	for _, x := range []struct {
 		r    *receiver
 		took time.Duration
@@ -107,7 +112,7 @@ func TestOutage(t *testing.T) {
 		for i := 1; i < len(frames); i++ {
 			waits = append(waits, frames[i].At.Sub(frames[i-1].At))
 		}
-		report = append(report, fmt.Sprintf("%s (receiver, arrival→arrival, minus %v): %s", x.r.name, x.took, checkSchedule(t, x.r.name+" at the receiver", waits, x.took)))
+		report = append(report, fmt.Sprintf("%s (receiver, arrival→arrival, minus %v): %s", x.r.name, x.took, checkSchedule(t, x.r.name+" at the receiver", waits, x.took, arrivalSlack)))
 	}
 	recovered := map[string]time.Duration{}
 	for _, r := range []*receiver{refuse, noack, ae} {
@@ -134,8 +139,9 @@ func TestOutage(t *testing.T) {
 }
 
 // checkSchedule checks measured waits between attempts against the configured schedule,
-// after taking away what each attempt itself took (took), and describes them.
-func checkSchedule(t *testing.T, what string, waits []time.Duration, took time.Duration) string {
+// after taking away what each attempt itself took (took), and describes them. A wait may fall
+// short of the jittered schedule by early, the noise of the stamps it was measured with.
+func checkSchedule(t *testing.T, what string, waits []time.Duration, took, early time.Duration) string {
 	t.Helper()
 	if len(waits) < 5 {
 		t.Errorf("%s: only %d waits between attempts; the outage should give at least 5", what, len(waits))
@@ -148,7 +154,7 @@ func checkSchedule(t *testing.T, what string, waits []time.Duration, took time.D
 		if base == outMax {
 			capped++
 		}
-		lo := time.Duration(float64(base)*(1-outJitter)) - 5*time.Millisecond
+		lo := time.Duration(float64(base)*(1-outJitter)) - early
 		hi := time.Duration(float64(base)*(1+outJitter)) + outSlack
 		mark := ""
 		if w < lo || w > hi {
