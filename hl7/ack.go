@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // Acknowledgement codes, HL7 table 0008.
@@ -89,10 +90,11 @@ type AckOptions struct {
 // whole (every component of the HD); MSH-9 is ACK^<trigger>^ACK (ACK^<trigger> before v2.3.1,
 // ACK when the inbound message has no trigger); MSA-2 is the inbound MSH-10.
 func (m *Message) ACK(opts AckOptions) (*Message, error) {
+	mode := m.AckMode()
 	code := opts.Code
 	if code == "" {
 		code = AckAA
-		if m.AckMode() == EnhancedMode {
+		if mode == EnhancedMode {
 			code = AckCA
 		}
 	}
@@ -109,16 +111,12 @@ func (m *Message) ACK(opts AckOptions) (*Message, error) {
 	if len(m.segs) > 0 {
 		term = m.terminator()
 	}
-	version := m.Version()
+	version := m.rawVersion()
 	if version == "" {
 		version = opts.Version
 	}
 	if version == "" {
 		version = "2.5.1"
-	}
-	controlID := opts.ControlID
-	if controlID == "" {
-		controlID = newControlID()
 	}
 	ts := opts.Time
 	if ts.IsZero() {
@@ -127,10 +125,12 @@ func (m *Message) ACK(opts AckOptions) (*Message, error) {
 	// The acknowledgement is written as text in one buffer and indexed once, as a parsed
 	// message is: MSH (fields whole, swapped or echoed as they are encoded, or escaped
 	// here), MSA, then the ERR segments, each ended by the inbound message's terminator.
+	// Every field is prepared in a buffer on the stack, and the message, its text and its
+	// index share one allocation (ackBlock) when they fit.
 	var msh [19][]byte
 	msh[3], msh[4], msh[5], msh[6] = m.header(5).Raw(), m.header(6).Raw(), m.header(3).Raw(), m.header(4).Raw()
 	var tsBuf [32]byte
-	msh[7] = ts.AppendFormat(tsBuf[:0], "20060102150405-0700")
+	msh[7] = appendAckTime(tsBuf[:0], ts)
 	var typBuf [32]byte
 	typ := append(typBuf[:0], "ACK"...)
 	if trig := m.header(9).Comp(2).Raw(); len(trig) > 0 {
@@ -140,12 +140,18 @@ func (m *Message) ACK(opts AckOptions) (*Message, error) {
 		}
 	}
 	msh[9] = typ
-	msh[10] = []byte(mustEscape(d, controlID))
-	msh[11], msh[12] = m.header(11).Raw(), m.header(12).Raw()
-	if len(msh[12]) == 0 {
-		msh[12] = []byte(mustEscape(d, version))
+	var idBuf [64]byte
+	if opts.ControlID == "" {
+		msh[10] = appendControlID(idBuf[:0]) // hexadecimal: never a delimiter (Validate)
+	} else {
+		msh[10] = appendMustEscape(idBuf[:0], &d, opts.ControlID)
 	}
-	if m.AckMode() == EnhancedMode {
+	msh[11], msh[12] = m.header(11).Raw(), m.header(12).Raw()
+	var verBuf [32]byte
+	if len(msh[12]) == 0 {
+		msh[12] = appendMustEscape(verBuf[:0], &d, version)
+	}
+	if mode == EnhancedMode {
 		// An acknowledgement asks for no acknowledgement of its own.
 		msh[15], msh[16] = []byte("NE"), []byte("NE")
 	}
@@ -154,22 +160,46 @@ func (m *Message) ACK(opts AckOptions) (*Message, error) {
 	for last > 2 && len(msh[last]) == 0 {
 		last--
 	}
-	b := make([]byte, 0, 192+len(opts.Text)+96*len(opts.Errors))
-	b = append(append(b, 'M', 'S', 'H', d.Field), d.EncodingCharacters()...)
+	// The usual acknowledgement, MSH and MSA, fits an ackBlock; one with ERR segments is
+	// written in a buffer of its own and indexed by index.
+	var blk *ackBlock
+	var b []byte
+	if len(opts.Errors) == 0 {
+		blk = new(ackBlock)
+		b = blk.text[:0]
+	} else {
+		b = make([]byte, 0, 192+len(opts.Text)+96*len(opts.Errors))
+	}
+	var ends [ackSegs]int // where the segments end, before their terminators
+	nseg := 0
+	endSegment := func(b []byte) []byte {
+		if nseg < len(ends) {
+			ends[nseg] = len(b)
+		}
+		nseg++
+		return append(b, term...)
+	}
+	b = append(b, 'M', 'S', 'H', d.Field)
+	for _, c := range [...]byte{d.Component, d.Repetition, d.Escape, d.SubComponent, d.Truncation} {
+		if c == 0 {
+			break // as EncodingCharacters
+		}
+		b = append(b, c)
+	}
 	for _, f := range msh[3 : last+1] {
 		b = append(append(b, d.Field), f...)
 	}
-	b = append(b, term...)
+	b = endSegment(b)
 	seg := len(b)
 	b = append(append(append(append(b, "MSA"...), d.Field), code...), d.Field)
 	b = append(b, m.header(10).Raw()...)
 	if opts.Text != "" {
-		b = append(append(b, d.Field), mustEscape(d, clipText(opts.Text, 80))...)
+		b = appendMustEscape(append(b, d.Field), &d, clipText(opts.Text, 80))
 	}
-	if hasLineEnd(string(b[seg:])) {
+	if hasCRLF(b[seg:]) {
 		return nil, fmt.Errorf("%w: a segment holds a line end", ErrSegmentName)
 	}
-	b = append(b, term...)
+	b = endSegment(b)
 	var errs []string
 	if versionAtLeast(version, 2, 5) {
 		for _, e := range opts.Errors {
@@ -182,11 +212,20 @@ func (m *Message) ACK(opts AckOptions) (*Message, error) {
 		if hasLineEnd(e) {
 			return nil, fmt.Errorf("%w: a segment holds a line end", ErrSegmentName)
 		}
-		b = append(append(b, e...), term...)
+		b = endSegment(append(b, e...))
 	}
-	a := &Message{raw: b, text: b}
-	if err := a.index(0, TerminatorsAuto, true); err != nil {
-		return nil, err
+	b = b[:len(b):len(b)]
+	var a *Message
+	if blk != nil {
+		a = &blk.m
+	} else {
+		a = &Message{}
+	}
+	a.raw, a.text = b, b
+	if blk == nil || nseg > len(ends) || !a.indexACK(blk, ends[:nseg], term) {
+		if err := a.index(0, TerminatorsAuto, true); err != nil {
+			return nil, err
+		}
 	}
 	a.charset, a.enc = m.charset, m.enc
 	if a.enc != nil && !identityText(a.charset, a.enc, b) {
@@ -196,6 +235,106 @@ func (m *Message) ACK(opts AckOptions) (*Message, error) {
 		}
 	}
 	return a, nil
+}
+
+// ackBlock holds an acknowledgement in one allocation: the message, the index of its
+// segments and its text, sized for an MSH and an MSA segment of ordinary length. Whatever
+// does not fit (long fields, ERR segments) spills into allocations of its own. The pointer-free
+// parts come last, so that the collector scans only the first part of the block.
+type ackBlock struct {
+	m    Message
+	segs [ackSegs]segment
+	seps [24]int32
+	text [224]byte
+}
+
+// ackSegs is the number of segments an ackBlock indexes: MSH and MSA.
+const ackSegs = 2
+
+// indexACK indexes a.text, the text ACK wrote, in blk when it has room: the segments end at
+// ends, each followed by term. It gives the index index(0, TerminatorsAuto, true) gives
+// (ack_reference_test.go holds the two to each other), and reports false, changing nothing,
+// when it cannot be sure of that: a line end inside a segment, delimiters or a segment name
+// index would refuse, or more separators than blk holds. The caller then calls index.
+func (a *Message) indexACK(blk *ackBlock, ends []int, term []byte) bool {
+	text := a.text
+	d, err := readDelimiters(text)
+	if err != nil {
+		return false
+	}
+	fs := d.Field
+	start := 0
+	for _, end := range ends {
+		if hasCRLF(text[start:end]) {
+			return false
+		}
+		start = end + len(term)
+	}
+	if start != len(text) {
+		return false
+	}
+	seps := blk.seps[:0]
+	segs := blk.segs[:0]
+	start = 0
+	for _, end := range ends {
+		body := text[start:end]
+		s0 := len(seps)
+		seps = appendSeps(seps, body, fs)
+		if cap(seps) != len(blk.seps) {
+			return false // grown out of the block
+		}
+		s := segment{b: body, seps: seps[s0:len(seps):len(seps)]}
+		if !validName(s.name()) {
+			return false
+		}
+		s.hdr = isHeaderName(s.name())
+		s.trail = text[end : end+len(term)]
+		segs = append(segs, s)
+		start = end + len(term)
+	}
+	a.delims, a.prefix, a.segs = d, text[:0], segs
+	return true
+}
+
+// hasCRLF reports whether b holds a carriage return or a line feed. (bytes.ContainsAny builds
+// a set at every call.)
+func hasCRLF(b []byte) bool {
+	return bytes.IndexByte(b, '\r') >= 0 || bytes.IndexByte(b, '\n') >= 0
+}
+
+// appendAckTime appends t as the layout "20060102150405-0700" formats it, without parsing
+// the layout at every acknowledgement; years outside 0–9999 take time.AppendFormat.
+func appendAckTime(dst []byte, t time.Time) []byte {
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(dst, "20060102150405-0700")
+	}
+	hour, minute, sec := t.Clock()
+	_, off := t.Zone()
+	off /= 60 // minutes: the layout drops the seconds of an offset, and their sign with them
+	sign := byte('+')
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	dst = append(dst, byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10))
+	for _, n := range [...]int{int(month), day, hour, minute, sec} {
+		dst = append(dst, byte('0'+n/10), byte('0'+n%10))
+	}
+	return append(dst, sign, byte('0'+off/600), byte('0'+off/60%10), byte('0'+off%60/10), byte('0'+off%10))
+}
+
+// rawVersion returns m.Version() without copying when MSH-12.1 holds no escape sequence, as
+// it then reads the same: a view of the message's text, to be used before ACK returns and
+// not kept.
+func (m *Message) rawVersion() string {
+	raw := m.header(12).Comp(1).Raw()
+	if e := m.delims.Escape; e != 0 && bytes.IndexByte(raw, e) >= 0 {
+		return m.Version()
+	}
+	if len(raw) == 0 {
+		return ""
+	}
+	return unsafe.String(&raw[0], len(raw))
 }
 
 // errSegment25 writes one ERR segment in the v2.5+ form: ERR-2 location (ERL), ERR-3 error
@@ -296,6 +435,22 @@ func mustEscape(d Delimiters, text string) string {
 	return string(b)
 }
 
+// appendMustEscape appends text to dst as mustEscape writes it.
+func appendMustEscape(dst []byte, d *Delimiters, text string) []byte {
+	out, err := d.appendEscaped(dst, text)
+	if err == nil {
+		return out
+	}
+	start := len(dst) // appendEscaped wrote nothing
+	dst = append(dst, text...)
+	for i, c := range dst[start:] {
+		if d.isDelimiter(c) || c == '\r' || c == '\n' {
+			dst[start+i] = ' '
+		}
+	}
+	return dst
+}
+
 func clipText(s string, n int) string {
 	if len(s) <= n {
 		return s
@@ -308,16 +463,21 @@ func clipText(s string, n int) string {
 // makes 80-bit IDs unique in practice without a system call per acknowledgement, as
 // crypto/rand would cost; a control ID identifies, it protects nothing.
 func newControlID() string {
-	const hexDigits = "0123456789ABCDEF"
 	var b [20]byte
+	return string(appendControlID(b[:0]))
+}
+
+// appendControlID appends the 20 characters of a new control ID (see newControlID) to dst.
+func appendControlID(dst []byte) []byte {
+	const hexDigits = "0123456789ABCDEF"
 	hi, lo := rand.Uint64(), rand.Uint64()
 	for i := range 16 {
-		b[i] = hexDigits[hi>>(60-4*i)&0xf]
+		dst = append(dst, hexDigits[hi>>(60-4*i)&0xf])
 	}
 	for i := range 4 {
-		b[16+i] = hexDigits[lo>>(60-4*i)&0xf]
+		dst = append(dst, hexDigits[lo>>(60-4*i)&0xf])
 	}
-	return string(b[:])
+	return dst
 }
 
 // versionAtLeast compares a dotted version ("2.5.1", "2.3") with major.minor[.patch]; text that

@@ -2,8 +2,10 @@ package hl7
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -139,6 +141,12 @@ func TestACKMatchesReference(t *testing.T) {
 		[]byte("MSH|^|LAB|NORTH\rPID|1\r"),
 		[]byte("MSH|^~\\&|||||||||||\r"),
 		[]byte("MSH$^~\\&$LAB$NORTH$EHR$MAIN$20261127$$ADT^A01$C1$P$2.2\rPID$1\r"),
+		// Longer than an ackBlock holds; a line feed inside a CR-terminated header; an
+		// escaped version; a version with a sub-component.
+		[]byte("MSH|^~\\&|"+strings.Repeat("LONG APPLICATION NAME ", 12)+"|NORTH|EHR|MAIN|20261127||ADT^A01|C1|P|2.5\rPID|1\r"),
+		[]byte("MSH|^~\\&|LAB|NOR\nTH|EHR|MAIN|20261127||ADT^A01|C1|P|2.5\rPID|1\r"),
+		[]byte("MSH|^~\\&|LAB|NORTH|EHR|MAIN|20261127||ADT^A01|C1|P|2\\T\\5\rPID|1\r"),
+		[]byte("MSH|^~\\&|LAB|NORTH|EHR|MAIN|20261127||ADT^A01|C1|P|2.3&x\rPID|1\r"),
 	)
 	where, err := ParsePath("PID-3[2].1.2")
 	if err != nil {
@@ -160,24 +168,70 @@ func TestACKMatchesReference(t *testing.T) {
 		}
 		for i, opts := range optsList {
 			opts.ControlID, opts.Time = "ACK0001", at
-			got, gerr := m.ACK(opts)
-			want, werr := ackReference(m, opts)
-			if (gerr == nil) != (werr == nil) {
-				t.Fatalf("%q options %d: error %v, reference %v", in, i, gerr, werr)
-			}
-			if gerr != nil {
-				continue
-			}
-			n++
-			if !bytes.Equal(got.Bytes(), want.Bytes()) || !bytes.Equal(got.Text(), want.Text()) {
-				t.Fatalf("%q options %d:\n got %q\nwant %q", in, i, got.Bytes(), want.Bytes())
-			}
-			if got.ControlID() != want.ControlID() || got.Get("MSA-2") != want.Get("MSA-2") || got.NumSegments() != want.NumSegments() {
-				t.Fatalf("%q options %d: facts differ", in, i)
+			if compareACK(t, fmt.Sprintf("%q options %d", in, i), m, opts) {
+				n++
 			}
 		}
 	}
 	if n < 50 {
 		t.Fatalf("compared %d acknowledgements, want at least 50", n)
+	}
+}
+
+// TestAppendAckTime holds appendAckTime to the layout it stands for.
+// compareACK holds m.ACK(opts) to ackReference, byte for byte, and its index to the one
+// index builds; it reports whether there was an acknowledgement to compare.
+func compareACK(t *testing.T, what string, m *Message, opts AckOptions) bool {
+	t.Helper()
+	got, gerr := m.ACK(opts)
+	want, werr := ackReference(m, opts)
+	if (gerr == nil) != (werr == nil) {
+		t.Fatalf("%s: error %v, reference %v", what, gerr, werr)
+	}
+	if gerr != nil {
+		return false
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) || !bytes.Equal(got.Text(), want.Text()) {
+		t.Fatalf("%s:\n got %q\nwant %q", what, got.Bytes(), want.Bytes())
+	}
+	if got.ControlID() != want.ControlID() || got.Get("MSA-2") != want.Get("MSA-2") || got.NumSegments() != want.NumSegments() {
+		t.Fatalf("%s: facts differ", what)
+	}
+	// ACK indexes its text itself (indexACK) when it can: the index must be the one index
+	// builds.
+	re := &Message{raw: got.raw, text: got.text}
+	if err := re.index(0, TerminatorsAuto, true); err != nil {
+		t.Fatalf("%s: the acknowledgement does not index: %v", what, err)
+	}
+	if !reflect.DeepEqual(got.segs, re.segs) || !bytes.Equal(got.prefix, re.prefix) || (got.prefix == nil) != (re.prefix == nil) || got.delims != re.delims {
+		t.Fatalf("%s: index of the acknowledgement\n got %+v\nwant %+v", what, got.segs, re.segs)
+	}
+	return true
+}
+
+func TestAppendAckTime(t *testing.T) {
+	zones := []*time.Location{time.UTC, time.FixedZone("", 3600), time.FixedZone("", -7*3600-30*60),
+		time.FixedZone("", -30), time.FixedZone("", 45), time.FixedZone("", 14*3600), time.FixedZone("", -12*3600-59*60-59)}
+	if ny, err := time.LoadLocation("America/New_York"); err == nil {
+		zones = append(zones, ny)
+	}
+	times := []time.Time{
+		time.Date(2026, 11, 27, 8, 30, 5, 999, time.UTC),
+		time.Date(1999, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 6, 15, 12, 0, 0, 0, time.UTC),
+		time.Date(1883, 11, 18, 12, 0, 0, 0, time.UTC), // before railway time: offsets in seconds
+		time.Now(),
+	}
+	for _, tm := range times {
+		for _, z := range zones {
+			in := tm.In(z)
+			want := in.Format("20060102150405-0700")
+			if got := string(appendAckTime(nil, in)); got != want {
+				t.Errorf("appendAckTime(%v) = %q, want %q", in, got, want)
+			}
+		}
 	}
 }

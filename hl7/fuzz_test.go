@@ -2,10 +2,12 @@ package hl7
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -146,6 +148,9 @@ func FuzzACK(f *testing.F) {
 		if err != nil {
 			return
 		}
+		// The usual acknowledgement (no ERR) is written and indexed by a path of its own:
+		// it must match the reference construction, byte for byte and index for index.
+		compareACK(t, fmt.Sprintf("%q", data), m, AckOptions{ControlID: "F1", Time: time.Date(2026, 11, 27, 8, 30, 0, 0, time.UTC)})
 		a, err := m.ACK(AckOptions{Code: AckAE, Text: "x", Errors: []AckError{{Location: MustParsePath("PID-3"), Code: ErrCodeRequiredFieldMissing}}})
 		if err != nil {
 			t.Fatal(err)

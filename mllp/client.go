@@ -135,7 +135,8 @@ type Client struct {
 	// DefaultDialTimeout when zero.
 	DialTimeout time.Duration
 	// ACKTimeout bounds the time from writing a message to receiving its response;
-	// DefaultACKTimeout when zero. When it expires the connection is closed.
+	// DefaultACKTimeout when zero. When it expires the connection is closed. Like a Server's
+	// timeouts, it fires no earlier than asked and at most a sixteenth of itself later.
 	ACKTimeout time.Duration
 	// Backoff is the schedule of reconnection attempts after failures.
 	Backoff Backoff
@@ -182,9 +183,10 @@ type clientConn struct {
 	rd       *Reader
 	wr       *Writer
 	info     ConnInfo
-	open     bool      // OnConnOpen was called and OnConnClose not yet
-	lastUse  time.Time // end of the last exchange; zero for a fresh connection
-	broken   bool      // must be closed after the current exchange
+	open     bool         // OnConnOpen was called and OnConnClose not yet
+	used     bool         // has carried an exchange; false for a fresh connection
+	deadline lazyDeadline // the read and write deadline in effect
+	broken   bool         // must be closed after the current exchange
 	failures int
 	nextDial time.Time
 	disc     int64
@@ -265,11 +267,15 @@ func (c *Client) Send(ctx context.Context, msg []byte) (Response, error) {
 	sent := mshField(msg, 10) // compared as bytes: no allocation per message
 	var cc *clientConn
 	select {
-	case cc = <-c.slots:
-	case <-ctx.Done():
-		return Response{}, fmt.Errorf("mllp: send to %s: %w", c.Addr, ctx.Err())
-	case <-c.done:
-		return Response{}, ErrClientClosed
+	case cc = <-c.slots: // a free connection: no need to watch ctx and done
+	default:
+		select {
+		case cc = <-c.slots:
+		case <-ctx.Done():
+			return Response{}, fmt.Errorf("mllp: send to %s: %w", c.Addr, ctx.Err())
+		case <-c.done:
+			return Response{}, ErrClientClosed
+		}
 	}
 	defer func() { c.slots <- cc }()
 	if c.closed.Load() {
@@ -279,7 +285,7 @@ func (c *Client) Send(ctx context.Context, msg []byte) (Response, error) {
 		return Response{}, err
 	}
 	resp, err := c.exchange(ctx, cc, msg, sent)
-	cc.lastUse = time.Now()
+	cc.used = true
 	if (err != nil && !errors.Is(err, ErrCommitNAK)) || cc.broken {
 		c.drop(cc)
 		cc.failures++
@@ -309,7 +315,7 @@ func (c *Client) Close() error {
 // connect makes sure cc holds a usable connection, dialing with backoff until ctx is done.
 func (c *Client) connect(ctx context.Context, cc *clientConn) error {
 	if cc.conn != nil {
-		if cc.lastUse.IsZero() {
+		if !cc.used {
 			return nil // fresh
 		}
 		switch state := peerState(cc); state {
@@ -443,7 +449,7 @@ func (c *Client) dial(ctx context.Context, cc *clientConn) error {
 	cc.conn, cc.raw, cc.info, cc.open, cc.probe = conn, raw, info, true, newProbe(raw)
 	cc.rd = NewReader(conn, ReaderOptions{Framing: c.Framing, MaxFrameSize: c.MaxFrameSize, Lenient: c.Lenient})
 	cc.wr = NewWriter(conn, c.Framing)
-	cc.lastUse, cc.broken, cc.disc = time.Time{}, false, 0
+	cc.used, cc.deadline, cc.broken, cc.disc = false, lazyDeadline{}, false, 0
 	cc.mu.Unlock()
 	c.Hooks.connOpen(info)
 	if c.closed.Load() { // Close ran while dialing and could not see this connection
@@ -478,11 +484,17 @@ func (c *Client) shut(cc *clientConn, forget bool) {
 
 // exchange writes msg on cc and reads its answer.
 func (c *Client) exchange(ctx context.Context, cc *clientConn, msg, sent []byte) (Response, error) {
-	deadline := time.Now().Add(c.ackTimeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
+	// The deadline moves only when the one in effect would not do (see lazyDeadline): a
+	// connection sending one message after another keeps it for ACKTimeout/16. A context
+	// deadline that comes first is set exactly.
+	now := time.Now()
+	if d, ok := ctx.Deadline(); ok && d.Before(now.Add(c.ackTimeout)) {
+		if cc.deadline.exactly(d) {
+			cc.conn.SetDeadline(d)
+		}
+	} else if t, set := cc.deadline.after(now, c.ackTimeout); set {
+		cc.conn.SetDeadline(t)
 	}
-	cc.conn.SetDeadline(deadline)
 	if ctx.Done() != nil {
 		raw := cc.raw
 		stop := context.AfterFunc(ctx, func() { raw.SetDeadline(aLongTimeAgo) })

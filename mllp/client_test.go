@@ -428,3 +428,73 @@ func TestClientUnsolicitedData(t *testing.T) {
 		t.Errorf("%s counted %d times", KindUnsolicited, n)
 	}
 }
+
+func TestLazyDeadline(t *testing.T) {
+	const d = 16 * time.Second // slack d/deadlineSlack = 1 s
+	t0 := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
+	steps := []struct {
+		Name string
+		Now  time.Duration // since t0
+		D    time.Duration
+		At   time.Duration // deadline in effect afterwards, since t0; -1: none
+		Set  bool
+	}{
+		{"first deadline carries the slack", 0, d, 17 * time.Second, true},
+		{"within the slack: kept", 500 * time.Millisecond, d, 17 * time.Second, false},
+		{"at the edge of the slack: kept", time.Second, d, 17 * time.Second, false},
+		{"past the slack: would fire early, moved", time.Second + 1, d, 18*time.Second + 1, true},
+		{"a shorter timeout: the one in effect is too late, moved", 2 * time.Second, time.Second, 3*time.Second + time.Second/16, true},
+		{"a longer one again: too early, moved", 2 * time.Second, d, 19 * time.Second, true},
+		{"timeout off: cleared", 3 * time.Second, 0, -1, true},
+		{"off again: nothing to do", 4 * time.Second, 0, -1, false},
+	}
+	var l lazyDeadline
+	for _, st := range steps {
+		at, set := l.after(t0.Add(st.Now), st.D)
+		want := time.Time{}
+		if st.At >= 0 {
+			want = t0.Add(st.At)
+		}
+		if set != st.Set || !at.Equal(want) || !l.at.Equal(want) {
+			t.Errorf("%s: after = %v, %v (in effect %v); want %v, %v", st.Name, at, set, l.at, want, st.Set)
+		}
+		// Never early: a timeout of D from Now does not fire before Now+D.
+		if st.D > 0 && at.Before(t0.Add(st.Now+st.D)) {
+			t.Errorf("%s: deadline %v earlier than the timeout asks", st.Name, at)
+		}
+	}
+	if !l.exactly(t0) || l.exactly(t0) {
+		t.Errorf("exactly: want a change, then none")
+	}
+}
+
+// TestClientACKTimeoutAfterBusyTraffic checks that a deadline kept from earlier messages
+// (see lazyDeadline) never makes a later message time out early, nor late by much.
+func TestClientACKTimeoutAfterBusyTraffic(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	f := newFakeReceiver(t, func(frame []byte) (time.Duration, []byte) {
+		if controlID(frame) == "SLOW" {
+			return time.Second, cannedACK(frame, CodeAA)
+		}
+		return 0, cannedACK(frame, CodeAA)
+	})
+	c := &Client{Addr: f.addr(), ACKTimeout: timeout}
+	defer c.Close()
+	// Fast messages spread over more than the slack (timeout/16), so the deadline in effect
+	// was set by one of them, and is kept by the others.
+	for i := range 10 {
+		if _, err := c.Send(ctxTimeout(t, 5*time.Second), testMessage(id(i))); err != nil {
+			t.Fatalf("Send %d: %v", i, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	start := time.Now()
+	_, err := c.Send(ctxTimeout(t, 5*time.Second), testMessage("SLOW"))
+	elapsed := time.Since(start)
+	if !errors.Is(err, ErrACKTimeout) {
+		t.Fatalf("Send: %v, want ErrACKTimeout", err)
+	}
+	if elapsed < timeout || elapsed > timeout+timeout/deadlineSlack+700*time.Millisecond {
+		t.Errorf("timed out after %v, want %v to %v (give or take scheduling)", elapsed, timeout, timeout+timeout/deadlineSlack)
+	}
+}

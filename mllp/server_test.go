@@ -552,3 +552,24 @@ func TestServerListenAndServe(t *testing.T) {
 		t.Errorf("ListenAndServe on a bad address: %v", err)
 	}
 }
+
+// TestServerIdleTimeoutAfterBusyTraffic checks that an idle deadline kept from earlier
+// messages (see lazyDeadline) never closes a connection before IdleTimeout of silence.
+func TestServerIdleTimeoutAfterBusyTraffic(t *testing.T) {
+	const idle = 300 * time.Millisecond
+	s := &Server{Handler: ackHandler, IdleTimeout: idle}
+	c := dialRaw(t, serve(t, s))
+	for i := range 10 {
+		c.write(frameOf(string(testMessage(id(i)))))
+		if resp, _ := readMSA([]byte(c.frame())); resp.ControlID != id(i) {
+			t.Fatalf("message %d: ACK of %q", i, resp.ControlID)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// The server's wait began as it wrote the last ACK, a little before this one: allow
+	// 10 ms for that.
+	elapsed := c.closed()
+	if elapsed < idle-10*time.Millisecond || elapsed > idle+idle/deadlineSlack+700*time.Millisecond {
+		t.Errorf("closed after %v of silence, want %v to %v (give or take scheduling)", elapsed, idle, idle+idle/deadlineSlack)
+	}
+}
