@@ -174,13 +174,10 @@ func echoServer(b *testing.B) string {
 // against a raw TCP echo of the same bytes, so that the machine's own floor (scheduling,
 // other processes) is measured in the same run.
 //
-// Each sender keeps its schedule with a pacer (a timerfd on Linux, see sleep_linux_test.go):
-// with time.Sleep, which the Go runtime rounds up to about a millisecond when it is idle,
-// every sender due within the same millisecond sent at once, so the load arrived in bursts
-// of dozens of messages and the figure was the time to drain a burst. A send that still
-// starts late is the load generator's delay, not the server's, so latency counts from the
-// actual send. The sched-p99 figure counts from the scheduled time instead (no coordinated
-// omission, but with the generator's jitter).
+// The schedule is kept with time.Sleep, which the Go runtime rounds to about a millisecond
+// when it is idle; a send that starts late because of that is the load generator's delay,
+// not the server's, so latency counts from the actual send. The sched-p99 figure counts from
+// the scheduled time instead (no coordinated omission, but with the generator's jitter).
 //
 //	go test -run=^$ -bench=Latency -benchtime=20000x ./mllp
 func BenchmarkLatency(b *testing.B) {
@@ -227,19 +224,10 @@ func openLoop(b *testing.B, n int, rate float64, total int, send func(conn int) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p, err := newPacer()
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			defer p.Close()
 			first := start.Add(interval * time.Duration(i) / time.Duration(n))
 			for k := range per {
 				at := first.Add(interval * time.Duration(k))
-				if err := p.sleepUntil(at); err != nil {
-					b.Error(err)
-					return
-				}
+				time.Sleep(time.Until(at))
 				t0 := time.Now()
 				if err := send(i); err != nil {
 					b.Error(err)
