@@ -242,9 +242,9 @@ func (m *Message) splice(i, start, end int, val []byte) {
 	m.dirty = true
 	if bytes.IndexByte(val, fs) >= 0 {
 		// New fields: rebuild and index.
-		b := make([]byte, 0, len(s.b)-(end-start)+len(val))
+		b := m.segmentBytes(len(s.b) - (end - start) + len(val))
 		b = append(append(append(b, s.b[:start]...), val...), s.b[end:]...)
-		s.b, s.seps, s.own = b, indexSeps(b, fs), m.owner()
+		s.b, s.seps, s.own, s.pooled = b, m.arenaIndex(b), m.owner(), true
 		return
 	}
 	delta := len(val) - (end - start)
@@ -263,12 +263,12 @@ func (m *Message) splice(i, start, end int, val []byte) {
 		copy(s.b[start:newEnd], val)
 		s.b = s.b[:old+delta]
 	} else {
-		b := m.arenaBytes(old + delta + 16 + old/16)
+		b := m.segmentBytes(old + delta)
 		s.b = append(append(append(b, s.b[:start]...), val...), s.b[end:]...)
 		if !owned {
 			s.seps = append(m.arenaSeps(len(s.seps)), s.seps...)
 		}
-		s.own = m.owner()
+		s.own, s.pooled = m.owner(), true
 	}
 	if delta != 0 {
 		for j := len(s.seps) - 1; j >= 0 && int(s.seps[j]) >= end; j-- {
@@ -302,13 +302,13 @@ func (m *Message) replaceField(i, n int, val []byte, trim bool) {
 		if k < len(s.seps) {
 			end = int(s.seps[k])
 		}
-		b = make([]byte, 0, len(s.b)-(end-start)+len(val))
+		b = m.segmentBytes(len(s.b) - (end - start) + len(val))
 		b = append(b, s.b[:start]...)
 		b = append(b, val...)
 		b = append(b, s.b[end:]...)
 	} else {
 		missing := k - len(s.seps)
-		b = make([]byte, 0, len(s.b)+missing+len(val))
+		b = m.segmentBytes(len(s.b) + missing + len(val))
 		b = append(b, s.b...)
 		for ; missing > 0; missing-- {
 			b = append(b, fs)
@@ -324,7 +324,7 @@ func (m *Message) replaceField(i, n int, val []byte, trim bool) {
 			b = b[:len(b)-1]
 		}
 	}
-	s.b, s.seps, s.own = b, indexSeps(b, fs), m.owner()
+	s.b, s.seps, s.own, s.pooled = b, m.arenaIndex(b), m.owner(), true
 	m.dirty = true
 }
 
@@ -597,45 +597,12 @@ func (s Segment) SetRaw(p Path, raw string) error {
 
 // Value returns the value at p in this segment; p's segment name and occurrence are ignored.
 func (s Segment) Value(p Path) Value {
-	p.Segment, p.Occurrence = s.Name(), 0
-	return s.m.valueIn(s.i, p)
+	return s.m.valueIn(s.i, p) // valueIn reads the field and below: no need to name the segment
 }
 
 // hasLineEnd reports whether s holds a CR or LF (two vectorised scans, no allocation).
 func hasLineEnd(s string) bool {
 	return strings.IndexByte(s, '\r') >= 0 || strings.IndexByte(s, '\n') >= 0
-}
-
-// arenaBlock is the size of the blocks that hold the copies of edited segments: a mapping
-// step that touches every OBX of a result copies thirty segments, and one block for them is
-// one allocation instead of sixty.
-const arenaBlock = 4096
-
-// arenaBytes returns an empty slice with capacity n, carved from the message's current block
-// when it fits. Carved slices are capped, so an append past n never runs into a neighbour.
-func (m *Message) arenaBytes(n int) []byte {
-	if n > arenaBlock/4 {
-		return make([]byte, 0, n)
-	}
-	if len(m.arena)+n > cap(m.arena) {
-		m.arena = make([]byte, 0, arenaBlock)
-	}
-	start := len(m.arena)
-	m.arena = m.arena[:start+n]
-	return m.arena[start : start : start+n]
-}
-
-// arenaSeps is arenaBytes for separator offsets.
-func (m *Message) arenaSeps(n int) []int32 {
-	if n > 256 {
-		return make([]int32, 0, n)
-	}
-	if len(m.sepArena)+n > cap(m.sepArena) {
-		m.sepArena = make([]int32, 0, 1024)
-	}
-	start := len(m.sepArena)
-	m.sepArena = m.sepArena[:start+n]
-	return m.sepArena[start : start : start+n]
 }
 
 // SetRawValue replaces the bytes of v, a value read from this segment (with Field, Value or

@@ -25,9 +25,14 @@ type Message struct {
 	// own marks the segment buffers this message alone holds (segment.own == own): edits
 	// change those in place. Parsed bytes are owned by no one and are never written to.
 	own *owner
-	// arena and sepArena hold the copies of segments edited in place (see arenaBytes).
-	arena    []byte
-	sepArena []int32
+	// arena and sepArena hold the copies of segments edited in place (see arenaBytes), in the
+	// pooled blocks listed in blocks and sepBlocks for Release.
+	arena     []byte
+	sepArena  []int32
+	blocks    [keptBlocks]*[arenaBlock]byte
+	sepBlocks [keptSepBlocks]*[sepBlock]int32
+	// list holds segs' array when Clone took it from the pool, for Release to give back.
+	list *segList
 }
 
 // owner is an identity for buffers a message may edit in place. It has a size so that two
@@ -42,7 +47,11 @@ type segment struct {
 	trail []byte  // its terminator and any blank lines after it, verbatim
 	seps  []int32 // offsets in b of the field separators, capacity capped to length
 	hdr   bool    // MSH, FHS or BHS: field 1 is the separator itself
-	own   *owner  // the message that allocated b and seps (nil for parsed bytes)
+	// pooled marks b as carved from an arena block (or made by the arena when too big for
+	// one), which Release hands to later messages: the segment's name is then returned
+	// interned, never as a view of b (see nameString).
+	pooled bool
+	own    *owner // the message that allocated b and seps (nil for parsed bytes)
 }
 
 // Terminators chooses which bytes end a segment.
@@ -347,11 +356,15 @@ func (s *segment) name() []byte {
 }
 
 // nameString returns the name without copying: edits splice within fields and never write
-// the name's bytes.
+// the name's bytes. The name of a segment in an arena block is interned instead, as the block
+// may hold another message's bytes after Release, and a name is a string callers keep.
 func (s *segment) nameString() string {
 	n := s.name()
 	if len(n) == 0 {
 		return ""
+	}
+	if s.pooled {
+		return internName(n)
 	}
 	return unsafe.String(&n[0], len(n))
 }
@@ -477,7 +490,8 @@ func (m *Message) WriteTo(w io.Writer) (int64, error) {
 func (m *Message) Clone() *Message {
 	c := *m
 	c.own, c.arena, c.sepArena = nil, nil, nil
-	c.segs = append([]segment(nil), m.segs...)
+	c.blocks, c.sepBlocks = [keptBlocks]*[arenaBlock]byte{}, [keptSepBlocks]*[sepBlock]int32{}
+	c.segs, c.list = cloneSegs(m.segs)
 	// Segments m edits in place get copies of their own; parsed bytes are shared, never
 	// written to. Clone only reads m.
 	for i := range c.segs {
@@ -490,7 +504,7 @@ func (m *Message) Clone() *Message {
 		}
 		s.b = append(make([]byte, 0, cap(s.b)), s.b...)
 		s.seps = append(make([]int32, 0, cap(s.seps)), s.seps...)
-		s.own = c.own
+		s.own, s.pooled = c.own, false
 	}
 	return &c
 }

@@ -443,6 +443,14 @@ func (c *channel) prepare(ctx context.Context, in *connector.Inbound) *prepared 
 		}
 		p.msgs = append(p.msgs, &msg)
 	}
+	// What the store gets of the outputs is copied (Bytes of an edited message, metadata and
+	// order keys as strings): their edits' memory goes back to the pool for the next messages
+	// (hl7.Message.Release). The received message is not the steps' to give back.
+	for _, out := range res.Outputs {
+		if out.Message != nil && out.Message != m {
+			out.Message.Release()
+		}
+	}
 	return p
 }
 

@@ -211,6 +211,7 @@ func (d *destination) deliver(ctx context.Context, e *store.Entry) store.Outcome
 		if len(outs) == 1 && string(outs[0].Content) != string(e.Content) {
 			o.Sent = outs[0].Content
 		}
+		releaseOutbound(outs)
 	}
 	o.Finished = time.Now()
 	o.Response, o.ResponseCode = resp.Raw, resp.Code
@@ -281,6 +282,19 @@ func (d *destination) outbound(ctx context.Context, e *store.Entry) ([]*connecto
 		outs = append(outs, &o)
 	}
 	return outs, false, nil
+}
+
+// releaseOutbound gives back the memory of the messages behind outs once they are sent
+// (hl7.Message.Release). Destinations send synchronously and keep nothing of a message after
+// Send or Flush returns; what an outcome keeps (Content, the response) is not the message's
+// edited memory: Content is the Bytes of an edited message, a slice of its own, or the stored
+// content the message was parsed from.
+func releaseOutbound(outs []*connector.Outbound) {
+	for _, o := range outs {
+		if o.Message != nil {
+			o.Message.Release()
+		}
+	}
 }
 
 // batchRound holds claimed entries in the destination's current group and flushes groups
@@ -355,7 +369,9 @@ func (d *destination) flush(ctx context.Context, b connector.Batcher, group stri
 		}
 	}
 	started := time.Now()
-	if err := b.Flush(context.WithoutCancel(ctx), group, outs); err != nil {
+	err = b.Flush(context.WithoutCancel(ctx), group, outs)
+	releaseOutbound(outs)
+	if err != nil {
 		return err
 	}
 	finished := time.Now()

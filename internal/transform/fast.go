@@ -82,16 +82,22 @@ func text(r *run, v hl7.Value, d hl7.Delimiters) string { return tableFor(d).tex
 
 // text is text with the table of the value's delimiters in hand.
 func (t *delimTable) text(r *run, v hl7.Value) string {
+	s, _ := t.textPlain(r, v)
+	return s
+}
+
+// textPlain is text, and whether the value needed no decoding: its text is its bytes.
+func (t *delimTable) textPlain(r *run, v hl7.Value) (string, bool) {
 	raw := v.Raw()
 	if len(raw) == 0 {
-		return ""
+		return "", true
 	}
 	for _, c := range raw {
 		if t.decode[c] {
-			return v.String()
+			return v.String(), false
 		}
 	}
-	return rawText(r, v)
+	return rawText(r, v), true
 }
 
 // peekText returns a value's decoded text like text, but without copying a value of an edited
@@ -126,8 +132,12 @@ func rawText(r *run, v hl7.Value) string {
 	return unsafe.String(&raw[0], len(raw))
 }
 
-// arenaChunk is the size of the blocks a run copies values into.
-const arenaChunk = 1024
+// arenaChunk is the size of the blocks a run copies values into; the first block of a run is
+// firstChunk bytes, as most runs copy a few short values.
+const (
+	arenaChunk = 1024
+	firstChunk = 256
+)
 
 // keep returns a copy of b. Values read from edited segments are copied into a block of the
 // run, so that reading a few dozen of them costs one allocation instead of one each. A block
@@ -138,7 +148,11 @@ func (r *run) keep(b []byte) string {
 		return string(b)
 	}
 	if cap(r.arena)-len(r.arena) < len(b) {
-		r.arena = make([]byte, 0, arenaChunk)
+		size := arenaChunk
+		if r.arena == nil {
+			size = firstChunk
+		}
+		r.arena = make([]byte, 0, size)
 	}
 	n := len(r.arena)
 	r.arena = append(r.arena, b...)

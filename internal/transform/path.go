@@ -114,7 +114,7 @@ func (t target) each(m *hl7.Message, reverse bool, fn func(p hl7.Path, seg int) 
 	occs := buf[:0] // segment positions
 	if t.allOcc {
 		for i := range m.NumSegments() {
-			if m.Segment(i).Name() == t.p.Segment {
+			if named(m.Segment(i), t.p.Segment) {
 				occs = append(occs, int32(i))
 			}
 		}
@@ -171,13 +171,27 @@ func (t target) bind(cur hl7.Path) hl7.Path {
 func segPos(m *hl7.Message, name string, occ int) int {
 	occ = max(occ, 1)
 	for i, s := range m.Segments() {
-		if s.Name() == name {
+		if named(s, name) {
 			if occ--; occ == 0 {
 				return i
 			}
 		}
 	}
 	return -1
+}
+
+// named reports whether s is named name, as s.Name() == name does, without Name: Name returns
+// the name of an edited segment interned (see hl7.Message.Release), which costs a lookup, and
+// steps compare names segment after segment. A segment's name is three letters or digits
+// followed by the field separator, which is neither, or by nothing.
+func named(s hl7.Segment, name string) bool {
+	raw := s.Raw()
+	return len(name) == 3 && len(raw) >= 3 && string(raw[:3]) == name && (len(raw) == 3 || !isNameByte(raw[3]))
+}
+
+// isNameByte reports whether c may be part of a segment name.
+func isNameByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
 }
 
 // valueIn returns the value at p counted inside the segment at position seg, whatever p's
@@ -208,7 +222,7 @@ func occurrenceOf(m *hl7.Message, seg int) int {
 	name := m.Segment(seg).Name()
 	n := 0
 	for i := 0; i <= seg; i++ {
-		if m.Segment(i).Name() == name {
+		if named(m.Segment(i), name) {
 			n++
 		}
 	}

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/parser"
@@ -162,11 +164,31 @@ type scriptVM struct {
 	paths    map[string]hl7.Path
 	fields   map[string]hl7.Path // field paths relative to a segment, for segment objects
 	segProto *goja.Object
-	handles  []segHandle
-	// objs maps the segment objects of this run to their handles. Knowing a segment object by
-	// its identity saves giving each one a property to hold its handle, which cost goja two
-	// allocations per segment and a property lookup per method call.
-	objs map[*goja.Object]int32
+	// handles, segs and objs are the segment objects msg.segments returns. They are made once
+	// per machine and segment name and occurrence, and reused from run to run: making thirty
+	// objects for the OBX of every message was a fifth of a script's allocations. A reused
+	// object carries nothing from one message to the next: it is frozen when it is made (a
+	// script cannot give it properties or another prototype), its methods find the segment
+	// through its handle, and a handle serves only the run that last returned its object
+	// (segHandle.run).
+	handles []segHandle
+	segs    map[string][]int32 // handles by segment name, in the order of occurrence
+	// objs maps segment objects to their handles. Knowing a segment object by its identity
+	// saves giving each one a property to hold its handle, and a property lookup per method
+	// call.
+	objs   map[*goja.Object]int32
+	freeze goja.Callable // Object.freeze, as it was before any script ran
+	runID  uint64        // counts runs, for segHandle.run
+	// lastObj is the segment object a method was last called on, and lastHandle its handle:
+	// a script calls get and set on one segment in a row, and this saves looking it up in objs.
+	lastObj    *goja.Object
+	lastHandle int32
+	// recent holds the field paths last parsed by fieldPath, checked before the map: a script
+	// reads and writes a handful of fields of each segment.
+	recent     [4]fieldEntry
+	recentNext int
+	// dt is the delimiter table of the message the run edits.
+	dt   *delimTable
 	strs map[string]goja.Value // table values as JavaScript strings (see tableValue)
 	gen  int                   // changes when segments may have moved
 
@@ -198,9 +220,15 @@ func (s *scriptStep) getVM() (*scriptVM, error) {
 
 func (s *scriptStep) putVM(vm *scriptVM) {
 	vm.r, vm.it = nil, nil
-	clear(vm.handles)
-	vm.handles = vm.handles[:0]
-	clear(vm.objs)
+	vm.forgetRun()
+	if len(vm.handles) > maxSegObjects {
+		// A message with a great many segments: do not keep objects for all of them.
+		clear(vm.handles)
+		vm.handles = vm.handles[:0]
+		clear(vm.objs)
+		clear(vm.segs)
+		vm.lastObj = nil
+	}
 	vm.lookupName, vm.lookupTable, vm.lookupData = "", nil, nil
 	select {
 	case s.pool <- vm:
@@ -211,8 +239,13 @@ func (s *scriptStep) putVM(vm *scriptVM) {
 func (s *scriptStep) newVM() (*scriptVM, error) {
 	rt := goja.New()
 	rt.SetMaxCallStackSize(512)
-	vm := &scriptVM{s: s, rt: rt, paths: map[string]hl7.Path{}, fields: map[string]hl7.Path{}, objs: map[*goja.Object]int32{}, strs: map[string]goja.Value{}}
+	vm := &scriptVM{s: s, rt: rt, paths: map[string]hl7.Path{}, fields: map[string]hl7.Path{}, objs: map[*goja.Object]int32{}, segs: map[string][]int32{}, strs: map[string]goja.Value{}}
 	vm.segProto = vm.segmentProto()
+	freeze, ok := goja.AssertFunction(rt.GlobalObject().Get("Object").ToObject(rt).Get("freeze"))
+	if !ok {
+		return nil, errors.New("internal: no Object.freeze")
+	}
+	vm.freeze = freeze
 	vm.timer = time.AfterFunc(time.Hour, vm.timeUp)
 	vm.timer.Stop()
 	if err := vm.guardBuiltins(); err != nil {
@@ -240,6 +273,8 @@ func (s *scriptStep) apply(r *run, it *item) error {
 		return err
 	}
 	vm.r, vm.it, vm.budget = r, it, s.o.MaxMemory
+	vm.dt = tableFor(it.msg.Delimiters())
+	vm.runID++
 	vm.mu.Lock()
 	vm.active = true
 	vm.deadline = time.Now().Add(s.o.Timeout)
@@ -272,6 +307,13 @@ func (s *scriptStep) apply(r *run, it *item) error {
 		return s.runError(err)
 	}
 	return nil
+}
+
+// forgetRun drops the values the run read, kept to hand the same text back as the same string.
+func (vm *scriptVM) forgetRun() {
+	for i := range vm.recent {
+		vm.recent[i].last, vm.recent[i].lastVal = "", nil
+	}
 }
 
 // timeUp interrupts the run when its time is up. The timer is reused from run to run, and Stop
@@ -327,9 +369,14 @@ func (s *scriptStep) runError(err error) error {
 func (vm *scriptVM) charge(n int) {
 	vm.budget -= n
 	if vm.budget < 0 {
-		vm.rt.Interrupt(ErrScriptMemory)
-		panic(vm.rt.NewGoError(ErrScriptMemory))
+		vm.overBudget()
 	}
+}
+
+// overBudget stops the run; apart from charge, so that charge is inlined.
+func (vm *scriptVM) overBudget() {
+	vm.rt.Interrupt(ErrScriptMemory)
+	panic(vm.rt.NewGoError(ErrScriptMemory))
 }
 
 // str returns s to the script, charged to the budget.
@@ -381,7 +428,7 @@ func (vm *scriptVM) msgAPI() goja.Value {
 	set := func(name string, f func(call goja.FunctionCall) goja.Value) { _ = o.Set(name, vm.fn(f)) }
 	set("get", func(c goja.FunctionCall) goja.Value {
 		m := vm.msg()
-		return vm.str(text(vm.r, m.ValueAt(vm.path(vm.arg(c, 0, "path"))), m.Delimiters()))
+		return vm.str(vm.dt.text(vm.r, m.ValueAt(vm.path(vm.arg(c, 0, "path")))))
 	})
 	set("exists", func(c goja.FunctionCall) goja.Value {
 		return rt.ToValue(exists(vm.msg().ValueAt(vm.path(vm.arg(c, 0, "path")))))
@@ -407,8 +454,14 @@ func (vm *scriptVM) msgAPI() goja.Value {
 		return goja.Undefined()
 	})
 	set("delete", func(c goja.FunctionCall) goja.Value {
-		defer vm.edited(vm.msg().NumSegments())
-		if err := vm.msg().DeleteAt(vm.path(vm.arg(c, 0, "path"))); err != nil {
+		m := vm.msg()
+		defer vm.edited(m.NumSegments())
+		p := vm.path(vm.arg(c, 0, "path"))
+		seg := -1
+		if p.Field > 0 {
+			seg = segPos(m, p.Segment, p.Occurrence)
+		}
+		if err := deleteAt(m, seg, p); err != nil {
 			vm.throw("%v", err)
 		}
 		return goja.Undefined()
@@ -439,12 +492,17 @@ func (vm *scriptVM) msgAPI() goja.Value {
 		}
 		m := vm.msg()
 		out := make([]any, 0, m.Count(name))
-		occ := 0
+		ids := vm.segs[name]
+		n := len(ids)
 		for pos, seg := range m.Segments() {
-			if seg.Name() == name {
-				occ++
-				out = append(out, vm.segmentObject(name, occ, pos))
+			if named(seg, name) {
+				var o *goja.Object
+				o, ids = vm.segmentObject(ids, len(out), name, pos)
+				out = append(out, o)
 			}
+		}
+		if len(ids) != n {
+			vm.segs[name] = ids
 		}
 		vm.charge(64 * len(out))
 		return rt.ToValue(out)
@@ -489,9 +547,11 @@ func (vm *scriptVM) msgAPI() goja.Value {
 		return goja.Undefined()
 	})
 	set("route", func(c goja.FunctionCall) goja.Value {
-		var names []string
-		if err := rt.ExportTo(c.Argument(0), &names); err != nil {
-			vm.throw("route: give a list of destination names")
+		names, ok := stringList(c.Argument(0))
+		if !ok {
+			if err := rt.ExportTo(c.Argument(0), &names); err != nil {
+				vm.throw("route: give a list of destination names")
+			}
 		}
 		if d := vm.s.deps; d != nil && d.Destinations != nil {
 			for _, n := range names {
@@ -506,6 +566,28 @@ func (vm *scriptVM) msgAPI() goja.Value {
 	return o
 }
 
+// stringList returns the strings of v when it is an array of strings, what route is nearly
+// always given, without the reflection of ExportTo; false for anything else.
+func stringList(v goja.Value) ([]string, bool) {
+	o, ok := v.(*goja.Object)
+	if !ok || o.ClassName() != "Array" {
+		return nil, false
+	}
+	n := o.Get("length").ToInteger()
+	if n > 1000 {
+		return nil, false
+	}
+	names := make([]string, n)
+	for i := range names {
+		s, ok := o.Get(strconv.Itoa(i)).(goja.String)
+		if !ok {
+			return nil, false
+		}
+		names[i] = s.String()
+	}
+	return names, true
+}
+
 func containsString(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -515,6 +597,9 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
+// maxSegObjects bounds the segment objects a machine keeps from run to run.
+const maxSegObjects = 1024
+
 // segHandle is what a segment object stands for: a segment by name and occurrence, with its
 // position cached while the message's segments do not move.
 type segHandle struct {
@@ -522,23 +607,42 @@ type segHandle struct {
 	occ  int
 	pos  int
 	gen  int
+	run  uint64 // the run that last returned the object: in any other, it is no segment
+	obj  *goja.Object
 }
 
-// segmentObject is what msg.segments returns. Its methods and its name and index come from
-// one prototype per machine, so that a segment costs one small object; vm.objs knows which
-// handle of the run it stands for.
-func (vm *scriptVM) segmentObject(name string, occ, pos int) goja.Value {
-	vm.handles = append(vm.handles, segHandle{name: name, occ: occ, pos: pos, gen: vm.gen})
+// segmentObject returns the object for occurrence k+1 of segment name, at position pos,
+// bound to this run. ids are the handles of name's objects by occurrence; a new object is
+// appended to them. Its methods and its name and index come from one prototype per machine, so
+// that a segment is one small object; vm.objs knows which handle it stands for.
+func (vm *scriptVM) segmentObject(ids []int32, k int, name string, pos int) (*goja.Object, []int32) {
+	if k < len(ids) {
+		h := &vm.handles[ids[k]]
+		h.pos, h.gen, h.run = pos, vm.gen, vm.runID
+		return h.obj, ids
+	}
 	o := vm.rt.CreateObject(vm.segProto)
-	vm.objs[o] = int32(len(vm.handles) - 1)
-	return o
+	if _, err := vm.freeze(goja.Undefined(), o); err != nil {
+		vm.throw("%v", err)
+	}
+	vm.handles = append(vm.handles, segHandle{name: name, occ: k + 1, pos: pos, gen: vm.gen, run: vm.runID, obj: o})
+	i := int32(len(vm.handles) - 1)
+	vm.objs[o] = i
+	return o, append(ids, i)
 }
 
 // handle returns the segment a method was called on, and its current position (-1 when the
 // segment is no longer in the message).
 func (vm *scriptVM) handle(c goja.FunctionCall) (*segHandle, int) {
-	i, ok := vm.objs[c.This.ToObject(vm.rt)]
+	o, _ := c.This.(*goja.Object)
+	i, ok := vm.lastHandle, o != nil && o == vm.lastObj
 	if !ok {
+		i, ok = vm.objs[c.This.ToObject(vm.rt)]
+		if ok {
+			vm.lastObj, vm.lastHandle = o, i
+		}
+	}
+	if !ok || vm.handles[i].run != vm.runID {
 		vm.throw("not a segment of this message")
 	}
 	h := &vm.handles[i]
@@ -548,20 +652,48 @@ func (vm *scriptVM) handle(c goja.FunctionCall) (*segHandle, int) {
 	return h, h.pos
 }
 
+// fieldEntry is a field path as a script wrote it and parsed, and the value a segment's get
+// last returned for it in this run.
+type fieldEntry struct {
+	text string
+	p    hl7.Path
+	// last and lastVal are that value as text and as the script's string. A loop over the OBX
+	// of a result reads the same text from one segment after another (OBX-14, the time of the
+	// observation; units; flags): get compares the value's bytes with last and hands back
+	// lastVal instead of copying the text and making a string again. Only text that needed no
+	// decoding is kept (its text is its bytes), so that equal bytes mean equal text. Both are
+	// cleared when the run ends (forgetRun): nothing is kept from one message for the next.
+	last    string
+	lastVal goja.Value
+}
+
 // fieldPath reads a field path relative to a segment ("3.1", "5[2]"), keeping parsed ones.
-func (vm *scriptVM) fieldPath(f string) hl7.Path {
-	if p, ok := vm.fields[f]; ok {
-		return p
+// The path it returns is valid until its next call.
+func (vm *scriptVM) fieldPath(f string) *hl7.Path { return &vm.field(f).p }
+
+// field is fieldPath with the cache entry, valid until the next call.
+func (vm *scriptVM) field(f string) *fieldEntry {
+	for i := range vm.recent {
+		// A script passes the same constant again and again: the same bytes, compared first.
+		if e := &vm.recent[i]; len(e.text) == len(f) && f != "" && (unsafe.StringData(e.text) == unsafe.StringData(f) || e.text == f) {
+			return e
+		}
 	}
-	p, err := hl7.ParsePath("SEG-" + f)
-	if err != nil {
-		vm.throw("%v", err)
+	p, ok := vm.fields[f]
+	if !ok {
+		var err error
+		if p, err = hl7.ParsePath("SEG-" + f); err != nil {
+			vm.throw("%v", err)
+		}
+		if len(vm.fields) >= maxPathCache {
+			clear(vm.fields)
+		}
+		vm.fields[f] = p
 	}
-	if len(vm.fields) >= maxPathCache {
-		clear(vm.fields)
-	}
-	vm.fields[f] = p
-	return p
+	e := &vm.recent[vm.recentNext]
+	*e = fieldEntry{text: f, p: p}
+	vm.recentNext = (vm.recentNext + 1) % len(vm.recent)
+	return e
 }
 
 // edited notes a change that may have moved segments (one added or removed), so that cached
@@ -578,7 +710,7 @@ func (vm *scriptVM) segmentProto() *goja.Object {
 	proto := rt.NewObject()
 	fieldPath := func(c goja.FunctionCall) (hl7.Path, int) {
 		h, pos := vm.handle(c)
-		p := vm.fieldPath(vm.arg(c, 0, "field"))
+		p := *vm.fieldPath(vm.arg(c, 0, "field"))
 		p.Segment, p.Occurrence = h.name, h.occ
 		return p, pos
 	}
@@ -596,12 +728,24 @@ func (vm *scriptVM) segmentProto() *goja.Object {
 	// reads empty and is written by name and occurrence, which creates it, as before; that
 	// may add a segment, so cached positions are then looked up again.
 	_ = proto.Set("get", func(c goja.FunctionCall) goja.Value {
-		p, pos := fieldPath(c)
+		// fieldPath without naming the segment: Segment.Value reads the field and below.
+		_, pos := vm.handle(c)
+		e := vm.field(vm.arg(c, 0, "field"))
 		if pos < 0 {
 			return vm.str("")
 		}
-		m := vm.msg()
-		return vm.str(text(vm.r, at(m, pos, p), m.Delimiters()))
+		v := vm.msg().Segment(pos).Value(e.p)
+		raw := v.Raw()
+		if e.lastVal != nil && string(raw) == e.last {
+			vm.charge(len(e.last))
+			return e.lastVal
+		}
+		t, plain := vm.dt.textPlain(vm.r, v)
+		val := vm.str(t)
+		if plain {
+			e.last, e.lastVal = t, val
+		}
+		return val
 	})
 	_ = proto.Set("set", func(c goja.FunctionCall) goja.Value {
 		p, pos := fieldPath(c)

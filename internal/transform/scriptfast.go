@@ -92,7 +92,7 @@ func (vm *scriptVM) replaceParseFloat() error {
 		if s, ok := a.(goja.String); ok {
 			// A string, what scripts nearly always pass (parseFloat(o.get("5"))): its text
 			// as it is. ToString would box it into a new interface value first.
-			return rt.ToValue(parseFloat(s.String()))
+			return numberValue(rt, parseFloat(s.String()))
 		}
 		// ToString converts an object with its toString (and throws what that throws), as
 		// goja's parseFloat does; a symbol cannot be converted.
@@ -100,7 +100,7 @@ func (vm *scriptVM) replaceParseFloat() error {
 		if _, ok := v.(*goja.Symbol); ok {
 			panic(rt.NewTypeError("Cannot convert a Symbol value to a string"))
 		}
-		return rt.ToValue(parseFloat(v.String()))
+		return numberValue(rt, parseFloat(v.String()))
 	}).(*goja.Object)
 	if err := fn.DefineDataProperty("name", rt.ToValue("parseFloat"), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE); err != nil {
 		return err
@@ -116,6 +116,16 @@ func (vm *scriptVM) replaceParseFloat() error {
 		return errors.New("internal: no Number object")
 	}
 	return number.DefineDataProperty("parseFloat", fn, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+}
+
+// numberValue returns f as ToValue does. goja keeps an integral number as an integer, and
+// boxing a small integer costs no allocation where boxing the float64 does: parseFloat("3.0")
+// returns without one.
+func numberValue(rt *goja.Runtime, f float64) goja.Value {
+	if i := int64(f); float64(i) == f && i >= 0 && i < 256 && !(i == 0 && math.Signbit(f)) {
+		return rt.ToValue(i)
+	}
+	return rt.ToValue(f)
 }
 
 // maxCachedStrings bounds the JavaScript strings a machine keeps for table values.
