@@ -138,6 +138,16 @@ type Client struct {
 	// DefaultACKTimeout when zero. When it expires the connection is closed. Like a Server's
 	// timeouts, it fires no earlier than asked and at most a sixteenth of itself later.
 	ACKTimeout time.Duration
+	// RetryClosed sends a message once more, on a new connection, when the connection it
+	// went out on turns out to have been closed by the receiver before any byte of an answer
+	// came back: a reused connection, and a read that met the end of the stream or a reset
+	// (not a timeout). Receivers that close the connection after every acknowledgement cause
+	// this now and then, when their close arrives after the check Send makes before writing.
+	// Such a receiver closed its socket before the message came and did not read it; one that
+	// crashed while handling the message looks the same, and would get it twice: enable this
+	// where a duplicate is acceptable, as it is for a sender that resends failed messages
+	// anyway (the engine does).
+	RetryClosed bool
 	// Backoff is the schedule of reconnection attempts after failures.
 	Backoff Backoff
 	// PoolSize is the number of connections, and so of messages in flight; 1 when zero.
@@ -284,7 +294,18 @@ func (c *Client) Send(ctx context.Context, msg []byte) (Response, error) {
 	if err := c.connect(ctx, cc); err != nil {
 		return Response{}, err
 	}
+	reused, start := cc.used, cc.rd.Offset()
 	resp, err := c.exchange(ctx, cc, msg, sent)
+	if err != nil && c.RetryClosed && reused && closedByPeer(err) && cc.rd.Offset() == start && !cc.broken && ctx.Err() == nil {
+		// The receiver had closed this connection after its last answer, and the close
+		// arrived after the peek: the message went into a closed socket. Once more, on a new
+		// connection.
+		c.logger().Debug("mllp: connection closed by the receiver before an answer; sending again on a new connection", "conn", cc.info.ID, "addr", c.Addr)
+		c.drop(cc)
+		if err = c.connect(ctx, cc); err == nil {
+			resp, err = c.exchange(ctx, cc, msg, sent)
+		}
+	}
 	cc.used = true
 	if (err != nil && !errors.Is(err, ErrCommitNAK)) || cc.broken {
 		c.drop(cc)
@@ -397,6 +418,12 @@ func (c *Client) connectError(ctxErr, last error) error {
 		return fmt.Errorf("mllp: connect to %s: %w", c.Addr, ctxErr)
 	}
 	return fmt.Errorf("mllp: connect to %s: %w; last attempt: %w", c.Addr, ctxErr, last)
+}
+
+// closedByPeer reports an exchange that failed because the receiver had closed or reset the
+// connection: the end of the stream, a reset, or a broken pipe, not a timeout.
+func closedByPeer(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // peerState returns "" when an idle connection can carry a message, or why not. It costs a

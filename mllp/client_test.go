@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -496,5 +497,36 @@ func TestClientACKTimeoutAfterBusyTraffic(t *testing.T) {
 	}
 	if elapsed < timeout || elapsed > timeout+timeout/deadlineSlack+700*time.Millisecond {
 		t.Errorf("timed out after %v, want %v to %v (give or take scheduling)", elapsed, timeout, timeout+timeout/deadlineSlack)
+	}
+}
+
+// TestClientReceiverClosingAfterEveryACK: some receivers close the connection after each
+// acknowledgement. The client's peek before a message finds most such connections closed,
+// but the close can arrive just after it: the message then goes into a socket the receiver
+// has closed, and the read meets EOF or a reset before any byte of an answer. With
+// RetryClosed the client sends once more on a new connection; without it, Send fails.
+func TestClientReceiverClosingAfterEveryACK(t *testing.T) {
+	s := &Server{Handler: HandlerFunc(func(ctx context.Context, req *Request) ([]byte, error) {
+		ack, _ := ackHandler(ctx, req)
+		return ack, ErrCloseConn
+	}), MaxConns: -1, MaxConnsPerIP: -1}
+	addr := serve(t, s)
+	for _, retry := range []bool{false, true} {
+		c := &Client{Addr: addr, RetryClosed: retry}
+		failed := 0
+		const n = 300
+		for i := range n {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			resp, err := c.Send(ctx, testMessage("C"+strconv.Itoa(i)))
+			cancel()
+			if err != nil || resp.Code != CodeAA {
+				failed++
+			}
+		}
+		c.Close()
+		t.Logf("RetryClosed %v: %d of %d failed", retry, failed, n)
+		if retry && failed > 0 {
+			t.Errorf("RetryClosed: %d of %d Sends failed against a receiver that closes after every ACK, want 0", failed, n)
+		}
 	}
 }

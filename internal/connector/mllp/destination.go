@@ -34,7 +34,9 @@ func DestinationSpec() config.Spec {
 			"or the answer is refused as stale and the connection reset. The answer decides the delivery: codes " +
 			"listed in `accept` (AA and CA by default) deliver the message, anything else (AE, AR, no answer " +
 			"within ack_timeout) is a failed attempt retried per the destination's `retry` policy. The " +
-			"acknowledgement received is stored with the attempt.",
+			"acknowledgement received is stored with the attempt. Receivers that close the connection after " +
+			"every acknowledgement are fine: a message that meets such a close before any answer is sent again " +
+			"at once on a new connection, not after `retry.initial`.",
 		Fields: []config.Field{
 			{Name: fieldHost, Type: config.String, Required: true, Description: "Host name or address of the receiving system.", Example: "ehr.hospital.example"},
 			{Name: fieldPort, Type: config.Int, Required: true, Min: config.Bound(1), Max: config.Bound(65535), Description: "TCP port of its MLLP listener.", Example: 6661},
@@ -73,6 +75,11 @@ func NewDestination(n *config.Node, deps connector.Deps) (connector.Destination,
 		// only spaces dials within one attempt, so it stays short: a long client backoff would
 		// make attempts end without dialling, and recovery wait for it instead of retry.max.
 		Backoff: mllppkg.Backoff{Min: 50 * time.Millisecond, Max: 500 * time.Millisecond, Multiplier: 2, Jitter: 0.2},
+		// A receiver that closes the connection after every ACK now and then gets a message
+		// on a connection whose close has not arrived yet. The engine would send it again
+		// after retry.initial, holding the queue; the client sends it again at once instead
+		// (delivery is at least once either way).
+		RetryClosed: true,
 	}
 	if err := c.Validate(); err != nil {
 		return nil, n.Errorf(fieldHost, "%v", err)
