@@ -227,7 +227,7 @@ func nthRange(b []byte, sep byte, n int) (int, int, bool) {
 // owner returns the identity of the buffers m may edit in place, creating it.
 func (m *Message) owner() *owner {
 	if m.own == nil {
-		m.own = new(owner)
+		m.own = &m.self // a message lives on the heap (Parse, New and Clone return pointers)
 	}
 	return m.own
 }
@@ -240,7 +240,7 @@ func (m *Message) splice(i, start, end int, val []byte) {
 	s := &m.segs[i]
 	fs := m.delims.Field
 	m.dirty = true
-	if bytes.IndexByte(val, fs) >= 0 {
+	if hasByte(val, fs) {
 		// New fields: rebuild and index.
 		b := m.segmentBytes(len(s.b) - (end - start) + len(val))
 		b = append(append(append(b, s.b[:start]...), val...), s.b[end:]...)
@@ -602,7 +602,32 @@ func (s Segment) Value(p Path) Value {
 
 // hasLineEnd reports whether s holds a CR or LF (two vectorised scans, no allocation).
 func hasLineEnd(s string) bool {
+	if len(s) < shortScan {
+		for i := 0; i < len(s); i++ {
+			if s[i] == '\r' || s[i] == '\n' {
+				return true
+			}
+		}
+		return false
+	}
 	return strings.IndexByte(s, '\r') >= 0 || strings.IndexByte(s, '\n') >= 0
+}
+
+// shortScan is the length under which a byte loop finds a byte sooner than the vectorised
+// IndexByte, whose set-up costs more than it saves on the short values edits mostly write.
+const shortScan = 16
+
+// hasByte reports whether b holds c.
+func hasByte(b []byte, c byte) bool {
+	if len(b) < shortScan {
+		for _, x := range b {
+			if x == c {
+				return true
+			}
+		}
+		return false
+	}
+	return bytes.IndexByte(b, c) >= 0
 }
 
 // SetRawValue replaces the bytes of v, a value read from this segment (with Field, Value or

@@ -25,6 +25,9 @@ type Message struct {
 	// own marks the segment buffers this message alone holds (segment.own == own): edits
 	// change those in place. Parsed bytes are owned by no one and are never written to.
 	own *owner
+	// self is the identity own points to once the message edits (see owner): part of the
+	// message, so that its first edit allocates nothing for it.
+	self owner
 	// arena and sepArena hold the copies of segments edited in place (see arenaBytes), in the
 	// pooled blocks listed in blocks and sepBlocks for Release.
 	arena     []byte

@@ -38,6 +38,9 @@ type mapStep struct {
 	to    target
 	o     MapOptions
 	table *Table
+	// inPlace: the result goes back where the value was read (no `to`, or the same path),
+	// so each position need not be bound and compared.
+	inPlace bool
 }
 
 // Map returns a step that translates the text at path through a lookup table: local lab
@@ -72,7 +75,7 @@ func Map(path string, o MapOptions) (Step, error) {
 	default:
 		return nil, fmt.Errorf("on_missing %q: use keep, default or error", o.OnMissing)
 	}
-	return &mapStep{from: from, to: to, o: o}, nil
+	return &mapStep{from: from, to: to, o: o, inPlace: to.p == from.p && to.allOcc == from.allOcc && to.allRep == from.allRep}, nil
 }
 
 func (s *mapStep) Kind() string { return "map" }
@@ -133,6 +136,12 @@ func (s *mapStep) apply(r *run, it *item) error {
 		enc, err := dt.escapeText(out)
 		if err != nil {
 			return fmt.Errorf("%s: %w", p, err)
+		}
+		if s.inPlace {
+			if string(v.Raw()) == enc {
+				return nil
+			}
+			return setRawValue(m, seg, p, v, enc)
 		}
 		to := s.to.bind(p)
 		if to == p {
