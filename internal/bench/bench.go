@@ -62,6 +62,10 @@ type Result struct {
 	HeapMax     uint64  // largest live heap sampled
 	RSSMax      uint64  // the process's resident set size, largest sample (Linux)
 	DrainSecond float64 // engine: time after the last ACK until every message was delivered
+	// GoMax is the largest sample of the memory the Go runtime holds from the system, less
+	// what it has returned: the Go part of RSS. RSS beyond it is SQLite's (its page caches,
+	// allocated outside the Go heap) and the program's code.
+	GoMax uint64
 }
 
 func (o *Options) defaults() {
@@ -318,7 +322,7 @@ func stream(ctx context.Context, o Options, phase, addr string, delivered *atomi
 		last := time.Now()
 		// The live heap as of the last GC: what the program holds, without the garbage that
 		// HeapInuse counts until it is swept (up to GOGC% more), so that growth shows.
-		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
 		for {
 			select {
 			case <-runCtx.Done():
@@ -334,13 +338,15 @@ func stream(ctx context.Context, o Options, phase, addr string, delivered *atomi
 			res.HeapMax = max(res.HeapMax, heap)
 			rs := rss()
 			res.RSSMax = max(res.RSSMax, rs)
+			goMem := live[1].Value.Uint64() - live[2].Value.Uint64()
+			res.GoMax = max(res.GoMax, goMem)
 			if o.Progress != nil && time.Since(last) >= 5*time.Second {
 				last = time.Now()
 				line := fmt.Sprintf("%s: %d acknowledged (%.0f/s), %d failed", phase, sent.Load(), float64(sent.Load())/time.Since(start).Seconds(), failed.Load())
 				if delivered != nil {
 					line += fmt.Sprintf(", %d delivered", delivered.Load())
 				}
-				o.Progress(line + fmt.Sprintf(", live heap %.1f MiB, RSS %.0f MiB", float64(heap)/(1<<20), float64(rs)/(1<<20)))
+				o.Progress(line + fmt.Sprintf(", live heap %.1f MiB, Go %.0f MiB, RSS %.0f MiB", float64(heap)/(1<<20), float64(goMem)/(1<<20), float64(rs)/(1<<20)))
 			}
 		}
 	}()

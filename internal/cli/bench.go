@@ -61,11 +61,11 @@ second, acknowledgement latency (p50, p99, max), the time to drain the queue, an
 				return err
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', tabwriter.AlignRight)
-			fmt.Fprintln(w, "phase\tacknowledged\tfailed\tmsg/s\tp50\tp99\tmax\tdelivered\tdrain\theap start\theap end\tRSS max\t")
+			fmt.Fprintln(w, "phase\tacknowledged\tfailed\tmsg/s\tp50\tp99\tmax\tdelivered\tdrain\theap start\theap end\tGo max\tRSS max\t")
 			for _, r := range res {
-				fmt.Fprintf(w, "%s\t%d\t%d\t%.0f\t%s\t%s\t%s\t%d\t%.1fs\t%.1f MiB\t%.1f MiB\t%.1f MiB\t\n", r.Phase, r.Sent, r.Failed, r.Rate,
+				fmt.Fprintf(w, "%s\t%d\t%d\t%.0f\t%s\t%s\t%s\t%d\t%.1fs\t%.1f MiB\t%.1f MiB\t%.1f MiB\t%.1f MiB\t\n", r.Phase, r.Sent, r.Failed, r.Rate,
 					r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond), r.Max.Round(time.Microsecond), r.Delivered, r.DrainSecond,
-					mib(r.HeapStart), mib(r.HeapEnd), mib(r.RSSMax))
+					mib(r.HeapStart), mib(r.HeapEnd), mib(r.GoMax), mib(r.RSSMax))
 			}
 			w.Flush()
 			if len(res) == 2 && res[0].Rate > 0 {
