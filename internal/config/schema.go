@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -29,7 +30,7 @@ func JSONSchema(root Spec, reg *Registry) ([]byte, error) {
 	if err := root.Validate(); err != nil {
 		return nil, err
 	}
-	g := &schemaGen{reg: reg, defs: map[string]any{}}
+	g := &schemaGen{reg: reg, defs: map[string]any{}, prefixes: map[string]string{}}
 	s := g.object(root.Fields, "", "")
 	s["$schema"] = "https://json-schema.org/draft/2020-12/schema"
 	if root.Name != "" {
@@ -54,6 +55,11 @@ func JSONSchema(root Spec, reg *Registry) ([]byte, error) {
 type schemaGen struct {
 	reg  *Registry
 	defs map[string]any
+	// prefixes names the definitions of a category's kinds with given shared fields after
+	// the first place they appear (see plugin): a kind that contains its own category with
+	// the same shared fields (steps inside a step) refers to the definitions being made
+	// instead of starting a deeper, endless set of them.
+	prefixes map[string]string
 }
 
 // object is the schema of a mapping with the given fields; kind, when not empty, adds the
@@ -172,9 +178,7 @@ func (g *schemaGen) typeSchema(f *Field, scope string) map[string]any {
 }
 
 // plugin is the schema of a Plugin field: `type` is one of the kinds, and if/then applies the
-// kind's schema from $defs. Kinds without shared fields have one definition per category and
-// kind ("source.mllp"); with shared fields the definition includes them and is named after
-// the field ("channels.destinations.mllp").
+// kind's schema from $defs (named by defPrefix), which includes the field's shared fields.
 func (g *schemaGen) plugin(f *Field, scope string) map[string]any {
 	kinds := g.reg.Kinds(f.Category)
 	typ := map[string]any{"type": "string", "description": fmt.Sprintf("The %s type.", f.Category)}
@@ -183,10 +187,7 @@ func (g *schemaGen) plugin(f *Field, scope string) map[string]any {
 		return s
 	}
 	typ["enum"] = kinds
-	prefix := f.Category
-	if len(f.Fields) > 0 {
-		prefix = scope
-	}
+	prefix := g.defPrefix(f, scope)
 	var branches []any
 	for _, k := range kinds {
 		spec, _ := g.reg.Lookup(f.Category, k)
@@ -211,6 +212,37 @@ func (g *schemaGen) plugin(f *Field, scope string) map[string]any {
 	}
 	s["allOf"] = branches
 	return s
+}
+
+// defPrefix names the definitions of f's kinds: after the category ("step.set"), or, when
+// the category already names definitions with other shared fields, after the field
+// ("channels.destinations.mllp"). A Plugin field with the same category and shared fields as
+// one seen before uses its definitions, which ends the recursion of steps inside a step.
+func (g *schemaGen) defPrefix(f *Field, scope string) string {
+	sig := sharedSignature(f)
+	if p, ok := g.prefixes[sig]; ok {
+		return p
+	}
+	prefix := f.Category
+	for _, p := range g.prefixes {
+		if p == prefix {
+			prefix = scope
+			break
+		}
+	}
+	g.prefixes[sig] = prefix
+	return prefix
+}
+
+// sharedSignature identifies a Plugin field's category with its shared fields, by their
+// names and types: two such fields share their kinds' definitions.
+func sharedSignature(f *Field) string {
+	var b strings.Builder
+	b.WriteString(f.Category)
+	for _, sf := range f.Fields {
+		fmt.Fprintf(&b, "|%s:%d", sf.Name, sf.Type)
+	}
+	return b.String()
 }
 
 // displayValue converts a Default or Example to how a person writes it in the file: durations
