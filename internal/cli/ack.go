@@ -30,8 +30,12 @@ that does not. --code and --text choose another answer.
 				return fmt.Errorf("--code %s: use AA, AE, AR, CA, CE or CR", code)
 			}
 			out := cmd.OutOrStdout()
-			return readMessages(args, cmd.InOrStdin(), func(in inputMessage) error {
+			bad := 0
+			err := readMessages(args, cmd.InOrStdin(), func(in inputMessage) error {
 				if in.Envelope {
+					// Not HL7 at all, or a batch that does not add up: no acknowledgement to
+					// print, and the exit status says so.
+					bad++
 					fmt.Fprintf(cmd.ErrOrStderr(), "%s: %v\n", in.Where(), in.Err)
 					return nil
 				}
@@ -46,6 +50,10 @@ that does not. --code and --text choose another answer.
 				_, err = out.Write(b)
 				return err
 			})
+			if err == nil && bad > 0 {
+				return exitError{code: 1}
+			}
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&code, "code", "", "acknowledgement code: AA, AE, AR, CA, CE or CR (default: AA/CA, or AR when the message does not parse)")

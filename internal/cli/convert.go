@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
@@ -115,11 +116,13 @@ one in another form:
 	return cmd
 }
 
-// toER7 reads JSON or XML documents (or HL7 itself) and writes HL7 v2.
+// toER7 reads JSON or XML documents (or HL7 itself) and writes HL7 v2. Input that is none of
+// the three is reported, not copied through.
 func toER7(cmd *cobra.Command, args []string) error {
 	if len(args) == 0 {
 		args = []string{"-"}
 	}
+	failed := 0
 	for _, name := range args {
 		rc, src, err := openInput(name, cmd.InOrStdin())
 		if err != nil {
@@ -148,20 +151,89 @@ func toER7(cmd *cobra.Command, args []string) error {
 				}
 			}
 		case bytes.HasPrefix(trimmed, []byte("<")):
-			m, err := hl7xml.Unmarshal(trimmed)
+			// convert --to xml writes one document per message, one after the other.
+			docs, err = splitXML(trimmed)
 			if err != nil {
 				return fmt.Errorf("%s: %w", src, err)
 			}
-			if _, err := cmd.OutOrStdout().Write(m.Bytes()); err != nil {
-				return err
+			for i, d := range docs {
+				m, err := hl7xml.Unmarshal(d)
+				if err != nil {
+					if len(docs) > 1 {
+						return fmt.Errorf("%s: document %d: %w", src, i+1, err)
+					}
+					return fmt.Errorf("%s: %w", src, err)
+				}
+				if _, err := cmd.OutOrStdout().Write(m.Bytes()); err != nil {
+					return err
+				}
 			}
 		default:
+			// HL7 already: copied as it is, once it reads as HL7.
+			bad := 0
+			n := 0
+			_ = readFrom(bytes.NewReader(data), src, func(in inputMessage) error {
+				if in.Err != nil {
+					bad++
+					fmt.Fprintf(cmd.ErrOrStderr(), "%s: %v\n", in.Where(), in.Err)
+				} else {
+					n++
+				}
+				return nil
+			})
+			if bad == 0 && n == 0 {
+				bad++
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s: neither JSON, XML nor HL7: nothing to convert\n", src)
+			}
+			if bad > 0 {
+				failed++
+				continue
+			}
 			if _, err := cmd.OutOrStdout().Write(data); err != nil {
 				return err
 			}
 		}
 	}
+	if failed > 0 {
+		fmt.Fprintf(cmd.ErrOrStderr(), "courier: %d input(s) not converted\n", failed)
+		return exitError{code: 1}
+	}
 	return nil
+}
+
+// splitXML splits a stream of XML documents (as convert --to xml writes them, each with its
+// own declaration) into documents, each from its declaration or root to the root's end.
+func splitXML(data []byte) ([][]byte, error) {
+	var docs [][]byte
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	depth, start := 0, int64(0)
+	for {
+		tok, err := dec.RawToken()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("XML: %w", err)
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			depth--
+			if depth == 0 {
+				end := dec.InputOffset()
+				docs = append(docs, bytes.TrimSpace(data[start:end]))
+				start = end
+			}
+		}
+	}
+	if depth != 0 {
+		return nil, fmt.Errorf("XML input ends inside a document")
+	}
+	if len(docs) == 0 {
+		return nil, fmt.Errorf("XML input holds no element")
+	}
+	return docs, nil
 }
 
 // splitJSON splits a stream of JSON objects (as convert --to json writes them) into documents.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/courier-hl7/courier/hl7"
 )
@@ -44,14 +45,50 @@ func openInput(name string, stdin io.Reader) (io.ReadCloser, string, error) {
 	return f, name, nil
 }
 
+// inputNames returns the names readMessages reads, as inputMessage.Source gives them: the
+// named files, or "-" for standard input.
+func inputNames(names []string) []string {
+	if len(names) == 0 {
+		return []string{"-"}
+	}
+	out := make([]string, len(names))
+	for i, n := range names {
+		if n == "" {
+			n = "-"
+		}
+		out[i] = n
+	}
+	return out
+}
+
+// checkInputs makes sure each named input is a file that can be read, so that a command that
+// sends can refuse before it sends anything.
+func checkInputs(names []string) error {
+	for _, name := range inputNames(names) {
+		if name == "-" {
+			continue
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		fi, err := f.Stat()
+		f.Close()
+		if err != nil {
+			return err
+		}
+		if fi.IsDir() {
+			return fmt.Errorf("%s is a folder: name the files in it (%s)", name, filepath.Join(name, "*.hl7"))
+		}
+	}
+	return nil
+}
+
 // readMessages streams every message of the named inputs (files with one or many messages,
 // batches with FHS/BHS envelopes) to fn. A message that fails to parse is passed with its
 // error; reading goes on. An error reading a file, or from fn, stops.
 func readMessages(names []string, stdin io.Reader, fn func(inputMessage) error) error {
-	if len(names) == 0 {
-		names = []string{"-"}
-	}
-	for _, name := range names {
+	for _, name := range inputNames(names) {
 		rc, src, err := openInput(name, stdin)
 		if err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -25,9 +26,9 @@ func newListenCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "listen [ADDRESS]",
 		Short: "A test MLLP receiver that acknowledges, refuses or delays, and can keep what it gets",
-		Long: `Listen accepts MLLP connections (default :2575) and answers each message with an
-acknowledgement built the way Courier builds them — AA by default, or the code given with --ack,
-after --delay — to test how a sender behaves. It prints one line per message (time, sender,
+		Long: `Listen accepts MLLP connections (ADDRESS: HOST:PORT, :PORT or PORT; default :2575) and answers
+each message with an acknowledgement built the way Courier builds them — AA by default, or the
+code given with --ack, after --delay — to test how a sender behaves. It prints one line per message (time, sender,
 type, control ID, size; never the content) and, with --out, writes each message to a folder.
 
   courier listen :2575
@@ -38,7 +39,7 @@ type, control ID, size; never the content) and, with --out, writes each message 
 		RunE: func(cmd *cobra.Command, args []string) error {
 			addr := ":2575"
 			if len(args) == 1 {
-				addr = args[0]
+				addr = listenAddr(args[0])
 			}
 			code := strings.ToUpper(ack)
 			switch code {
@@ -154,6 +155,15 @@ type, control ID, size; never the content) and, with --out, writes each message 
 	f.BoolVarP(&quiet, "quiet", "q", false, "do not print a line per message")
 	tf.add(cmd, true)
 	return cmd
+}
+
+// listenAddr makes a bare port number, as people often type it, into an address net.Listen
+// takes (":2575"); anything else is left for net.Listen to judge.
+func listenAddr(arg string) string {
+	if _, err := strconv.ParseUint(arg, 10, 16); err == nil {
+		return ":" + arg
+	}
+	return arg
 }
 
 func answerName(code string, delay time.Duration) string {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/user"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -89,6 +90,9 @@ func newMessagesListCmd(sf *storeFlags) *cobra.Command {
 			}
 			defer st.Close()
 			q.Status = store.MessageStatus(strings.ToUpper(status))
+			if q.Status != "" && !slices.Contains(messageStatuses, q.Status) {
+				return fmt.Errorf("--status %s: use one of %s", status, strings.Join(statusNames(), ", "))
+			}
 			if since != "" {
 				d, err := time.ParseDuration(since)
 				if err != nil {
@@ -117,7 +121,7 @@ func newMessagesListCmd(sf *storeFlags) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&q.Channel, "channel", "", "only this channel")
-	f.StringVar(&status, "status", "", "only this status: QUEUED, SENT, FILTERED, ERROR, RECEIVED")
+	f.StringVar(&status, "status", "", "only this status: "+strings.Join(statusNames(), ", "))
 	f.StringVar(&q.Type, "type", "", "only this message type (MSH-9.1)")
 	f.StringVar(&q.Trigger, "trigger", "", "only this trigger event (MSH-9.2)")
 	f.StringVar(&q.ControlID, "control-id", "", "only this control ID (MSH-10)")
@@ -127,6 +131,17 @@ func newMessagesListCmd(sf *storeFlags) *cobra.Command {
 	f.IntVar(&q.Limit, "limit", 50, "at most this many")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// messageStatuses are the statuses `messages list --status` accepts.
+var messageStatuses = []store.MessageStatus{store.StatusQueued, store.StatusSent, store.StatusFiltered, store.StatusError, store.StatusReceived}
+
+func statusNames() []string {
+	names := make([]string, len(messageStatuses))
+	for i, s := range messageStatuses {
+		names[i] = string(s)
+	}
+	return names
 }
 
 func newMessagesShowCmd(sf *storeFlags) *cobra.Command {
@@ -276,7 +291,7 @@ func newMessagesRetryCmd(sf *storeFlags, skip bool) *cobra.Command {
 					err = st.Retry(cmd.Context(), id, actor())
 				}
 				if err != nil {
-					return fmt.Errorf("entry %d: %w", id, err)
+					return err // the store's error names the action and the entry
 				}
 				verb := "will be retried now"
 				if skip {
@@ -335,7 +350,10 @@ func newMessagesReprocessCmd(sf *storeFlags) *cobra.Command {
 				}
 				r, ok := eng.Receiver(m.Channel)
 				if !ok {
-					return fmt.Errorf("message %d: channel %q is not in the configuration", id, m.Channel)
+					if sf.config == "" {
+						return fmt.Errorf("message %d: channel %q is not in the embedded default configuration: give --config FILE, the courier.yaml that defines it", id, m.Channel)
+					}
+					return fmt.Errorf("message %d: channel %q is not in %s", id, m.Channel, sf.config)
 				}
 				rep, err := r.Receive(ctx, &connector.Inbound{Raw: m.Raw, Remote: m.Remote, File: m.File, ReceivedAt: time.Now(), Reprocess: id})
 				if err != nil {

@@ -100,8 +100,16 @@ func TestMessagesCommands(t *testing.T) {
 		t.Errorf("skip: %d %q", code, out)
 	}
 	code, _, errOut = run(t, "", "messages", "--db", db, "skip", "2")
-	if code != 1 || !strings.Contains(errOut, "entry 2:") {
+	if code != 1 || !strings.HasPrefix(errOut, "courier: skip entry 2: ") {
 		t.Errorf("skip twice: %d %q", code, errOut)
+	}
+	code, out, errOut = run(t, "", "messages", "--db", db, "list", "--status", "filtered")
+	if code != 0 || !strings.HasPrefix(out, "ID ") || strings.Count(out, "\n") != 1 {
+		t.Errorf("list --status filtered: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = run(t, "", "messages", "--db", db, "list", "--status", "delivered")
+	if code != 1 || out != "" || !strings.Contains(errOut, "--status delivered: use one of QUEUED, SENT, FILTERED, ERROR, RECEIVED") {
+		t.Errorf("list --status delivered: %d %q %q", code, out, errOut)
 	}
 	code, _, errOut = run(t, "", "messages", "--db", db, "show", "99")
 	if code != 1 || !strings.Contains(errOut, "no message 99") {
@@ -119,6 +127,11 @@ func TestMessagesReprocess(t *testing.T) {
 	yaml := "store:\n  path: " + db + "\nchannels:\n  - name: lab\n    destinations:\n      - name: ehr\n        type: channel\n        channel: archive\n  - name: archive\n"
 	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	// Without --config, the embedded default has no channel "lab": the error says what to give.
+	code, _, errOut := run(t, "", "messages", "--db", db, "reprocess", "1")
+	if code != 1 || !strings.Contains(errOut, `channel "lab" is not in the embedded default configuration: give --config FILE`) {
+		t.Errorf("reprocess without --config: %d %q", code, errOut)
 	}
 	code, out, errOut := run(t, "", "messages", "--config", cfg, "reprocess", "1")
 	if code != 0 || !strings.HasPrefix(out, "message 1 reprocessed as message 3") {

@@ -129,6 +129,9 @@ type sendStats struct {
 	failures  int
 	latencies []time.Duration
 	failOut   io.Writer
+	// fileProblems counts files that are not HL7, hold no message, or whose batch envelope
+	// does not add up: what they hold is still sent, but the run does not end well.
+	fileProblems int
 }
 
 func (s *sendStats) add(code string, lat time.Duration, failed bool, raw []byte) {
@@ -162,7 +165,10 @@ func newSendCmd() *cobra.Command {
 sends each over MLLP, waits for its acknowledgement, and checks that MSA-2 answers its MSH-10.
 Progress (count, rate, ETA) shows on a terminal, plain lines otherwise; a summary of the
 acknowledgement codes and latencies ends the run. The exit status is 1 when any message was
-answered AE, AR, CE or CR, timed out, or could not be sent.
+answered AE, AR, CE or CR, timed out, or could not be sent, and when a file is not HL7, holds
+no message, or has a batch envelope whose counts do not match its messages (the messages it
+holds are still sent). Each message not accepted is named on its own line (file:line, the
+code and MSA-3) unless --quiet is given.
 
 Files often end lines with LF or CR LF; MLLP receivers expect segments ended by CR, so send
 rewrites those line ends to CR (and nothing else) unless --keep-line-ends is given.
@@ -173,6 +179,17 @@ rewrites those line ends to CR (and nothing else) unless --keep-line-ends is giv
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if to == "" {
 				return errors.New("--to HOST:PORT is required")
+			}
+			if concurrency < 1 {
+				return fmt.Errorf("--concurrency %d: give 1 or more connections", concurrency)
+			}
+			if rateLimit < 0 {
+				return fmt.Errorf("--rate %g: give a positive number of messages per second, or 0 for no limit", rateLimit)
+			}
+			// Every file must be there before the first message goes: a typo in the third name
+			// must not leave a run half sent.
+			if err := checkInputs(args); err != nil {
+				return err
 			}
 			tlsCfg, err := tf.client()
 			if err != nil {
@@ -219,6 +236,9 @@ rewrites those line ends to CR (and nothing else) unless --keep-line-ends is giv
 						switch {
 						case errors.Is(err, mllp.ErrACKTimeout):
 							code = "timeout"
+							if !quiet {
+								fmt.Fprintf(errOut, "%s: no acknowledgement within %s\n", in.Where(), timeout)
+							}
 						case err != nil:
 							code = "error"
 							if !quiet {
@@ -226,6 +246,11 @@ rewrites those line ends to CR (and nothing else) unless --keep-line-ends is giv
 							}
 						case code == "":
 							code = "no MSA"
+							if !quiet {
+								fmt.Fprintf(errOut, "%s: the answer has no MSA acknowledgement code\n", in.Where())
+							}
+						case !resp.Accepted() && !quiet:
+							fmt.Fprintf(errOut, "%s: answered %s%s\n", in.Where(), code, answerText(resp.Text))
 						}
 						st.add(code, lat, err != nil || !resp.Accepted(), in.Raw)
 					}
@@ -233,8 +258,19 @@ rewrites those line ends to CR (and nothing else) unless --keep-line-ends is giv
 			}
 			prog := newProgress(errOut, total, quiet)
 			stop := prog.run(st)
+			seen := map[string]bool{}
 			readErr := readMessages(args, cmd.InOrStdin(), func(in inputMessage) error {
-				if in.Envelope || len(in.Raw) == 0 {
+				seen[in.Source] = true
+				if in.Envelope {
+					// Not HL7 at all, or a batch whose counts do not match: the operator must
+					// hear of it even with --quiet, or a wrong file looks like a good run.
+					st.mu.Lock()
+					st.fileProblems++
+					st.mu.Unlock()
+					fmt.Fprintf(errOut, "%s: %v\n", in.Where(), in.Err)
+					return nil
+				}
+				if len(in.Raw) == 0 {
 					return nil
 				}
 				if !keepEnds && in.Msg != nil {
@@ -250,11 +286,19 @@ rewrites those line ends to CR (and nothing else) unless --keep-line-ends is giv
 			close(work)
 			wg.Wait()
 			stop()
+			if readErr == nil {
+				for _, name := range inputNames(args) {
+					if !seen[name] {
+						st.fileProblems++
+						fmt.Fprintf(errOut, "%s: no HL7 message in it\n", name)
+					}
+				}
+			}
 			printSummary(cmd.OutOrStdout(), st)
 			if readErr != nil {
 				return readErr
 			}
-			if st.failures > 0 || st.sent < total {
+			if st.failures > 0 || st.sent < total || st.fileProblems > 0 {
 				return exitError{code: 1}
 			}
 			return nil
@@ -272,6 +316,16 @@ rewrites those line ends to CR (and nothing else) unless --keep-line-ends is giv
 	f.BoolVar(&keepEnds, "keep-line-ends", false, "send messages' bytes as they are, LF line ends included")
 	tf.add(cmd, false)
 	return cmd
+}
+
+// answerText formats MSA-3 of a negative answer for a progress line: the receiver's reason,
+// cut short so that one line stays one line.
+func answerText(text string) string {
+	text = strings.TrimSpace(strings.NewReplacer("\r", " ", "\n", " ").Replace(text))
+	if text == "" {
+		return ""
+	}
+	return ": " + clip(text, 200)
 }
 
 // withCR returns the message with every segment ended by CR, as MLLP receivers expect; a
@@ -391,6 +445,9 @@ func printSummary(w io.Writer, st *sendStats) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	fmt.Fprintf(w, "%d message(s) sent, %d not accepted\n", st.sent, st.failures)
+	if st.fileProblems > 0 {
+		fmt.Fprintf(w, "%d file problem(s): not HL7, no message, or a batch whose counts do not match (see above)\n", st.fileProblems)
+	}
 	codes := make([]string, 0, len(st.codes))
 	for c := range st.codes {
 		codes = append(codes, c)

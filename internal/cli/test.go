@@ -79,12 +79,12 @@ test file uses the courier.yaml in its own folder or the nearest folder above it
 					if r.Passed() {
 						passed++
 						if verbose {
-							fmt.Fprintf(out, "ok    %s\n", r.String())
+							fmt.Fprintln(out, r.String()) // "PASS name"
 						}
 						continue
 					}
 					failed++
-					fmt.Fprintf(out, "FAIL  %s\n", r.String())
+					fmt.Fprintln(out, r.String()) // "FAIL name (file:line:col)" and what differs
 				}
 			}
 			fmt.Fprintf(out, "%d passed, %d failed\n", passed, failed)
