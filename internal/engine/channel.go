@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -68,6 +69,9 @@ type channel struct {
 	sourceUp bool
 	cancel   context.CancelFunc
 	workers  sync.WaitGroup
+	// storing counts the commits of messages acknowledged immediately that are still under
+	// way: a stop waits for them, so that an orderly shutdown loses none of them.
+	storing pendingCommits
 
 	waitMu  sync.Mutex
 	waiters map[waitKey]chan connector.Response // after-delivery
@@ -107,8 +111,11 @@ func (c *channel) Receive(ctx context.Context, in *connector.Inbound) (connector
 	c.e.metrics.Received.WithLabelValues(c.cfg.Name).Inc()
 	p := c.prepare(ctx, in)
 	if c.cfg.AckMode == AckImmediate {
-		// Documented as unsafe: the acknowledgement leaves before the commit.
+		// Documented as unsafe: the acknowledgement leaves before the commit. A crash or a
+		// full disk loses the message; a stop waits for the commit (waitStoring).
+		c.storing.add()
 		go func() {
+			defer c.storing.done()
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 			defer cancel()
 			if _, err := c.commit(cctx, p, nil); err != nil {
@@ -126,6 +133,13 @@ func (c *channel) Receive(ctx context.Context, in *connector.Inbound) (connector
 		c.e.metrics.Duplicates.WithLabelValues(c.cfg.Name).Inc()
 		c.log.Info("duplicate message; original acknowledgement replayed", "control_id", controlID(p), "original", r.ID)
 		rep := connector.Reply{Stored: true, Duplicate: true, MessageID: r.ID, Ack: r.Ack}
+		if rep.Ack == nil && p.ack != nil {
+			// Retention removed the original's content, its acknowledgement with it. The
+			// message is stored all the same: answer the resend as the pipeline answers it
+			// now, or the sender waits for an answer and sends it again for as long as the
+			// window lasts.
+			rep.Ack = p.ack.Bytes()
+		}
 		if c.cfg.AckMode == AckNone || p.ack == nil {
 			rep.Ack = nil
 		}
@@ -430,7 +444,18 @@ func (c *channel) prepare(ctx context.Context, in *connector.Inbound) *prepared 
 	for i, out := range res.Outputs {
 		msg := nm
 		if i > 0 {
-			msg.DedupeKey, msg.Ack = "", nil
+			// Every part of a split takes part in duplicate detection under a key of its own,
+			// so that a resend of the whole is a duplicate part by part (the first part keeps
+			// the message's key and acknowledgement, which Receive replays). Each part's
+			// content is compared by itself: parts of one message are not resends of each
+			// other, and a part resent under a new control ID is still flagged.
+			msg.Ack = nil
+			if msg.DedupeKey != "" {
+				msg.DedupeKey += "\x1fpart " + strconv.Itoa(i+1)
+			}
+		}
+		if len(res.Outputs) > 1 && c.cfg.DedupeWindow > 0 && out.Message != nil {
+			msg.ContentSum = contentSum(out.Message)
 		}
 		if out.Message != nil && out.Message.Modified() {
 			msg.Processed = out.Message.Bytes()
@@ -498,6 +523,57 @@ func (c *channel) ack(m *hl7.Message, opts hl7.AckOptions) *hl7.Message {
 		return nil
 	}
 	return a
+}
+
+// waitStoring waits, until ctx ends, for the commits of messages acknowledged immediately.
+func (c *channel) waitStoring(ctx context.Context) error {
+	if err := c.storing.wait(ctx); err != nil {
+		return fmt.Errorf("channel %s: messages acknowledged immediately still being stored at the shutdown deadline: %w", c.cfg.Name, err)
+	}
+	return nil
+}
+
+// pendingCommits counts commits under way. Unlike a sync.WaitGroup, it may be added to while
+// another goroutine waits (a channel destination hands a message over during a stop).
+type pendingCommits struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // closed when n drops to 0
+}
+
+func (p *pendingCommits) add() {
+	p.mu.Lock()
+	if p.n == 0 {
+		p.idle = make(chan struct{})
+	}
+	p.n++
+	p.mu.Unlock()
+}
+
+func (p *pendingCommits) done() {
+	p.mu.Lock()
+	p.n--
+	if p.n == 0 {
+		close(p.idle)
+	}
+	p.mu.Unlock()
+}
+
+// wait returns once no commit is under way, or with ctx's error.
+func (p *pendingCommits) wait(ctx context.Context) error {
+	p.mu.Lock()
+	if p.n == 0 {
+		p.mu.Unlock()
+		return nil
+	}
+	idle := p.idle
+	p.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (c *channel) wakeAll() {

@@ -277,6 +277,14 @@ func (e *Engine) Stop(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	// A channel stopped before another may still have been handed messages by that one's
+	// last sends (a channel destination): its immediate commits are waited for again.
+	for _, name := range names {
+		c, _ := e.channel(name)
+		if err := c.waitStoring(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	e.cancel()
 	e.statsWG.Wait()
 	return errors.Join(errs...)

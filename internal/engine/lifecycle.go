@@ -76,7 +76,7 @@ func (c *channel) stop(ctx context.Context) error {
 	if c.state == StateStopped {
 		return nil
 	}
-	errs := []error{c.stopSourceLocked(ctx)}
+	errs := []error{c.stopSourceLocked(ctx), c.waitStoring(ctx)}
 	if c.cancel != nil {
 		c.cancel()
 		done := make(chan struct{})

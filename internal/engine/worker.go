@@ -84,6 +84,9 @@ func (d *destination) idle(ctx context.Context, next time.Time) {
 
 var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// maxHeld bounds the held entries a batch destination counts in one round.
+const maxHeld = 1 << 22
+
 // round claims and delivers one batch. It returns when to look again: zero for "at once",
 // farFuture for "when woken or polled", or the time the next entry is due.
 func (d *destination) round(ctx context.Context) (time.Time, error) {
@@ -175,8 +178,13 @@ func (d *destination) record(ctx context.Context, entries []*store.Entry, outcom
 			d.log.Error("record outcome", "entry", o.EntryID, "err", errs[i])
 			continue
 		}
-		if o.Kind == store.OutcomeSent || o.Kind == store.OutcomeFailed {
+		switch o.Kind {
+		case store.OutcomeSent, store.OutcomeFailed:
 			d.ch.delivered(entries[i].MessageID, d.cfg.Name, connector.Response{OK: o.Kind == store.OutcomeSent, Code: o.ResponseCode, Raw: o.Response, Text: o.Error})
+		case store.OutcomeFiltered:
+			// Nothing is to be delivered: an after-delivery sender gets the channel's own
+			// positive acknowledgement, not a timeout saying the message will be delivered.
+			d.ch.delivered(entries[i].MessageID, d.cfg.Name, connector.Response{OK: true})
 		}
 	}
 	return nil
@@ -316,7 +324,9 @@ func (d *destination) batchRound(ctx context.Context, b connector.Batcher) (time
 			return time.Time{}, fmt.Errorf("hold: %w", err)
 		}
 	}
-	held, err := st.Entries(ctx, d.ch.cfg.Name, d.cfg.Name, []store.EntryState{store.EntryHeld}, 0)
+	// Every held entry is counted: Entries returns 100 without a limit, and a group due by
+	// its size (max_messages: 5000) would otherwise never be seen to reach it.
+	held, err := st.Entries(ctx, d.ch.cfg.Name, d.cfg.Name, []store.EntryState{store.EntryHeld}, maxHeld)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("held entries: %w", err)
 	}
