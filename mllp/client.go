@@ -35,6 +35,9 @@ var (
 	// closed, so a late response cannot be taken for the answer to the next message. Whether
 	// the receiver got the message is unknown: resend it.
 	ErrACKTimeout = errors.New("mllp: no acknowledgement within the ACK timeout")
+	// ErrConnectTimeout means Client.ConnectTimeout ran out before a connection was made; the
+	// error also carries the last attempt's. The message was not sent.
+	ErrConnectTimeout = errors.New("mllp: no connection within the connect timeout")
 	// ErrCommitNAK means the receiver answered with an MLLP Release 2 negative commit
 	// acknowledgement (0x15): it did not commit the message, which should be resent. The
 	// connection stays open.
@@ -134,6 +137,11 @@ type Client struct {
 	// DialTimeout bounds each connection attempt, TLS handshake included;
 	// DefaultDialTimeout when zero.
 	DialTimeout time.Duration
+	// ConnectTimeout bounds the time one Send spends getting a connection: its attempts and
+	// the backoff waits between them. When it runs out, or the next attempt is not due
+	// before it would, Send fails with the last attempt's error (a refused connection, say)
+	// instead of trying on until its context ends. Zero: only the context bounds it.
+	ConnectTimeout time.Duration
 	// ACKTimeout bounds the time from writing a message to receiving its response;
 	// DefaultACKTimeout when zero. When it expires the connection is closed. Like a Server's
 	// timeouts, it fires no earlier than asked and at most a sixteenth of itself later.
@@ -199,6 +207,7 @@ type clientConn struct {
 	broken   bool         // must be closed after the current exchange
 	failures int
 	nextDial time.Time
+	dialErr  error // the last failed connection attempt's error, until one succeeds
 	disc     int64
 }
 
@@ -218,6 +227,9 @@ func (c *Client) Validate() error {
 	}
 	if c.PoolSize < 0 {
 		errs = append(errs, fmt.Errorf("mllp: PoolSize %d is negative", c.PoolSize))
+	}
+	if c.ConnectTimeout < 0 {
+		errs = append(errs, fmt.Errorf("mllp: ConnectTimeout %v is negative", c.ConnectTimeout))
 	}
 	if c.CommitOnly && !c.CommitAcks {
 		errs = append(errs, errors.New("mllp: CommitOnly needs CommitAcks"))
@@ -351,8 +363,15 @@ func (c *Client) connect(ctx context.Context, cc *clientConn) error {
 		c.drop(cc)
 	}
 	var lastErr error
+	var giveUp time.Time // zero: no bound but ctx
+	if c.ConnectTimeout > 0 {
+		giveUp = time.Now().Add(c.ConnectTimeout)
+	}
 	for {
 		if wait := time.Until(cc.nextDial); wait > 0 {
+			if !giveUp.IsZero() && time.Now().Add(wait).After(giveUp) {
+				return c.connectGaveUp(cc, lastErr)
+			}
 			t := time.NewTimer(wait)
 			select {
 			case <-ctx.Done():
@@ -367,10 +386,17 @@ func (c *Client) connect(ctx context.Context, cc *clientConn) error {
 		if c.closed.Load() {
 			return ErrClientClosed
 		}
-		err := c.dial(ctx, cc)
+		dctx, cancel := ctx, context.CancelFunc(func() {})
+		if !giveUp.IsZero() {
+			dctx, cancel = context.WithDeadline(ctx, giveUp)
+		}
+		err := c.dial(dctx, cc)
+		cancel()
 		if err == nil {
+			cc.dialErr = nil
 			return nil
 		}
+		cc.dialErr = err
 		if ctx.Err() != nil {
 			if lastErr != nil && errors.Is(err, ctx.Err()) {
 				err = lastErr // the attempt cut short says less than the one before
@@ -389,8 +415,28 @@ func (c *Client) connect(ctx context.Context, cc *clientConn) error {
 		}
 		lastErr = err
 		c.Hooks.error(KindDial)
+		if !giveUp.IsZero() && !time.Now().Before(giveUp) {
+			return c.connectGaveUp(cc, lastErr)
+		}
 		c.logger().Debug("mllp: connect failed; retrying", "addr", c.Addr, "attempt", cc.failures, "retry_in", delay, "error", err)
 	}
+}
+
+// connectGaveUp is the error of a Send whose ConnectTimeout ran out: the last attempt's
+// error, this Send's or, when it made none (an earlier failure's backoff outlasts the
+// timeout), the connection's last.
+func (c *Client) connectGaveUp(cc *clientConn, last error) error {
+	if last == nil {
+		last = cc.dialErr
+	}
+	if last == nil {
+		return fmt.Errorf("mllp: connect to %s: next attempt in %v, after ConnectTimeout (%v): %w",
+			c.Addr, time.Until(cc.nextDial).Round(time.Millisecond), c.ConnectTimeout, ErrConnectTimeout)
+	}
+	if errors.Is(last, ErrConnectTimeout) {
+		return last
+	}
+	return fmt.Errorf("%w (%w of %v; %d consecutive attempt(s) failed)", last, ErrConnectTimeout, c.ConnectTimeout, cc.failures)
 }
 
 // handshakeError marks a failed TLS handshake.

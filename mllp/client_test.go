@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -254,6 +255,66 @@ func TestClientConnectGivesUpWithContext(t *testing.T) {
 	}
 	if n := cnt.err(KindDial); n < 3 {
 		t.Errorf("%d attempts in 300 ms with a 10–40 ms backoff, want at least 3", n)
+	}
+}
+
+// TestClientConnectTimeout: with ConnectTimeout, a Send to a port nobody listens on fails
+// with the refusal once the timeout runs out, long before its context would end; a Send
+// whose next attempt is not due within the timeout fails at once with the last refusal; and
+// a receiver that comes back is reached by the next Send once its backoff is over.
+func TestClientConnectTimeout(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	c := &Client{Addr: addr, ConnectTimeout: 200 * time.Millisecond,
+		Backoff: Backoff{Min: 20 * time.Millisecond, Max: 50 * time.Millisecond, Jitter: -1}}
+	defer c.Close()
+
+	start := time.Now()
+	_, err = c.Send(ctxTimeout(t, 10*time.Second), testMessage("X"))
+	took := time.Since(start)
+	if !errors.Is(err, ErrConnectTimeout) || !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("Send: %v, want ErrConnectTimeout and the refusal", err)
+	}
+	t.Logf("after %v: %v", took.Round(time.Millisecond), err)
+	if took < 150*time.Millisecond || took > 2*time.Second {
+		t.Errorf("Send gave up after %v, want about the 200 ms ConnectTimeout", took)
+	}
+
+	// A backoff longer than the timeout: the next Send makes no attempt and says why.
+	c2 := &Client{Addr: addr, ConnectTimeout: 50 * time.Millisecond,
+		Backoff: Backoff{Min: time.Second, Max: time.Second, Jitter: -1}}
+	defer c2.Close()
+	if _, err := c2.Send(ctxTimeout(t, 10*time.Second), testMessage("X")); !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("first Send: %v, want the refusal", err)
+	}
+	start = time.Now()
+	_, err = c2.Send(ctxTimeout(t, 10*time.Second), testMessage("X"))
+	if !errors.Is(err, ErrConnectTimeout) || !errors.Is(err, syscall.ECONNREFUSED) || time.Since(start) > 500*time.Millisecond {
+		t.Fatalf("second Send: %v after %v, want an immediate ErrConnectTimeout with the last refusal", err, time.Since(start))
+	}
+	t.Logf("backoff longer than the timeout: %v", err)
+
+	// The receiver comes back on the same port: a later Send gets through.
+	s := &Server{Handler: ackHandler}
+	l2, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("port %s taken again before the test could reuse it: %v", addr, err)
+	}
+	go s.Serve(l2)
+	defer s.Close()
+	var resp Response
+	for i := 0; i < 50; i++ { // bounded: 50 × (≤ 200 ms connect + 20 ms)
+		if resp, err = c.Send(ctxTimeout(t, 5*time.Second), testMessage("Y")); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil || resp.Code != "AA" {
+		t.Fatalf("after the receiver came back: %v, %+v", err, resp)
 	}
 }
 

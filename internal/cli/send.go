@@ -195,7 +195,7 @@ rewrites those line ends to CR (and nothing else) unless --keep-line-ends is giv
 			if err != nil {
 				return err
 			}
-			client := &mllp.Client{Addr: to, TLSConfig: tlsCfg, ACKTimeout: timeout, PoolSize: concurrency, CommitAcks: commit}
+			client := &mllp.Client{Addr: to, TLSConfig: tlsCfg, ACKTimeout: timeout, ConnectTimeout: connectTimeout, PoolSize: concurrency, CommitAcks: commit}
 			if err := client.Validate(); err != nil {
 				return err
 			}

@@ -41,6 +41,10 @@ type Reply struct {
 // comes with it, or closes the connection; a file source leaves the file for a later try.
 var ErrNotStored = errors.New("message not stored")
 
+// ErrUnreachable means a destination could not reach its receiver (no connection within its
+// connect timeout): the message was not sent, and the attempt is retried per the policy.
+var ErrUnreachable = errors.New("receiver unreachable")
+
 // Receiver is the engine's side of a source.
 type Receiver interface {
 	// Receive runs one message through the channel's pipeline. It returns after the message

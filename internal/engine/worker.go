@@ -243,8 +243,11 @@ func (d *destination) deliver(ctx context.Context, e *store.Entry) store.Outcome
 	// only the kind of failure and the answer's code; the full text is in the message's
 	// history (courier messages show).
 	kind, code := "no answer", resp.Code
-	if err == nil {
+	switch {
+	case err == nil:
 		kind = "refused"
+	case errors.Is(err, connector.ErrUnreachable):
+		kind = "cannot connect"
 	}
 	if d.cfg.Retry.GiveUp(attempt) {
 		o.Kind, o.MoveOn = store.OutcomeFailed, d.cfg.Retry.MoveOn

@@ -2,6 +2,7 @@ package mllp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -42,7 +43,7 @@ func DestinationSpec() config.Spec {
 			{Name: fieldPort, Type: config.Int, Required: true, Min: config.Bound(1), Max: config.Bound(65535), Description: "TCP port of its MLLP listener.", Example: 6661},
 			clientTLSField(),
 			{Name: fieldACKTimeout, Type: config.Duration, Default: "30s", Description: "Longest wait for the acknowledgement of a message."},
-			{Name: fieldConnectTimeout, Type: config.Duration, Default: "10s", Description: "Longest wait to connect (and for the TLS handshake)."},
+			{Name: fieldConnectTimeout, Type: config.Duration, Default: "10s", Description: "Longest time a delivery attempt spends connecting, TLS handshake included: a refused or failed connection is tried again within it (50–500 ms apart), then the attempt fails with the connection's error and is retried per `retry`."},
 			{Name: fieldAccept, Type: config.List, Elem: &config.Field{Type: config.String, Enum: []string{"AA", "AE", "AR", "CA", "CE", "CR"}}, Default: []any{"AA", "CA"}, Description: "Acknowledgement codes that count as delivered. Add AE for a receiver whose AE means \"seen, will not process\" and must not be resent."},
 			{Name: fieldConnections, Type: config.Int, Default: 1, Min: config.Bound(1), Max: config.Bound(64), Advanced: true, Description: "Connections kept open; more than one only helps a destination with order_by, whose keys are sent in parallel."},
 			{Name: fieldCommitAcks, Type: config.Bool, Default: false, Description: "MLLP Release 2: wait for the receiver's commit block (0x06) before its acknowledgement; a 0x15 block fails the attempt."},
@@ -63,14 +64,18 @@ func NewDestination(n *config.Node, deps connector.Deps) (connector.Destination,
 	}
 	addr := net.JoinHostPort(n.String(fieldHost), strconv.Itoa(n.Int(fieldPort)))
 	c := &mllppkg.Client{
-		Addr:         addr,
-		TLSConfig:    tlsCfg,
-		ACKTimeout:   n.Duration(fieldACKTimeout),
-		DialTimeout:  n.Duration(fieldConnectTimeout),
-		PoolSize:     n.Int(fieldConnections),
-		CommitAcks:   n.Bool(fieldCommitAcks),
-		MaxFrameSize: int(n.Size(fieldMaxSize)),
-		Logger:       deps.Logger,
+		Addr:        addr,
+		TLSConfig:   tlsCfg,
+		ACKTimeout:  n.Duration(fieldACKTimeout),
+		DialTimeout: n.Duration(fieldConnectTimeout),
+		// An attempt that cannot connect within connect_timeout fails with the connection's
+		// error (refused, unreachable), and the retry policy takes over, instead of dialling
+		// on until the engine's attempt timeout and reporting no answer.
+		ConnectTimeout: n.Duration(fieldConnectTimeout),
+		PoolSize:       n.Int(fieldConnections),
+		CommitAcks:     n.Bool(fieldCommitAcks),
+		MaxFrameSize:   int(n.Size(fieldMaxSize)),
+		Logger:         deps.Logger,
 		// The destination's retry policy paces attempts; the client's own reconnect backoff
 		// only spaces dials within one attempt, so it stays short: a long client backoff would
 		// make attempts end without dialling, and recovery wait for it instead of retry.max.
@@ -98,6 +103,9 @@ var _ connector.Destination = (*destination)(nil)
 // Send implements connector.Destination.
 func (d *destination) Send(ctx context.Context, out *connector.Outbound) (connector.Response, error) {
 	resp, err := d.client.Send(ctx, out.Content)
+	if errors.Is(err, mllppkg.ErrConnectTimeout) {
+		return connector.Response{}, fmt.Errorf("%w: %w", connector.ErrUnreachable, err)
+	}
 	if err != nil {
 		return connector.Response{Raw: resp.Raw, Code: resp.Code}, err
 	}
