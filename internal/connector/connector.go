@@ -21,6 +21,11 @@ type Inbound struct {
 	// Reprocess is the ID of a stored message this one reprocesses: it skips the duplicate
 	// check and is linked to the original.
 	Reprocess int64
+	// Durable asks Receive to return only once the message is stored, whatever the
+	// channel's ACK mode: a channel destination handing a message over must know that it
+	// is stored, or it would count the hand-over as failed and hand it over again. (ACK
+	// mode immediate is about the channel's own senders.)
+	Durable bool
 }
 
 // Reply is the engine's answer to one inbound message.

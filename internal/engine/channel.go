@@ -110,7 +110,7 @@ func (c *channel) Receive(ctx context.Context, in *connector.Inbound) (connector
 	start := time.Now()
 	c.e.metrics.Received.WithLabelValues(c.cfg.Name).Inc()
 	p := c.prepare(ctx, in)
-	if c.cfg.AckMode == AckImmediate {
+	if c.cfg.AckMode == AckImmediate && !in.Durable {
 		// Documented as unsafe: the acknowledgement leaves before the commit. A crash or a
 		// full disk loses the message; a stop waits for the commit (waitStoring).
 		c.storing.add()

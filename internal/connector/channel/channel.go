@@ -23,7 +23,7 @@ func Spec() config.Spec {
 		Description: "The target channel receives the message as if its own source had: it is stored there " +
 			"(in the same transaction as that channel's queue entries), checked for duplicates, run through that " +
 			"channel's steps and delivered by its destinations. The delivery counts as done once the target " +
-			"channel has stored the message.",
+			"channel has stored the message, whatever its `ack` mode (immediate included).",
 		Fields: []config.Field{
 			{Name: fieldChannel, Type: config.String, Required: true, Description: "Name of the channel to hand messages to.", Example: "lab-results"},
 		},
@@ -63,7 +63,9 @@ func (d *destination) Send(ctx context.Context, out *connector.Outbound) (connec
 		return connector.Response{}, fmt.Errorf("channel %q does not exist or is not running", d.target)
 	}
 	raw := append([]byte(nil), out.Content...)
-	rep, err := r.Receive(ctx, &connector.Inbound{Raw: raw, Remote: "channel:" + d.from, ReceivedAt: time.Now()})
+	// Durable: the target stores the message before answering even when its ACK mode is
+	// immediate, so that a stored message is never handed over again.
+	rep, err := r.Receive(ctx, &connector.Inbound{Raw: raw, Remote: "channel:" + d.from, ReceivedAt: time.Now(), Durable: true})
 	if err != nil {
 		return connector.Response{}, fmt.Errorf("channel %s: %w", d.target, err)
 	}
