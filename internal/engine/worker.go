@@ -84,9 +84,6 @@ func (d *destination) idle(ctx context.Context, next time.Time) {
 
 var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// maxHeld bounds the held entries a batch destination counts in one round.
-const maxHeld = 1 << 22
-
 // round claims and delivers one batch. It returns when to look again: zero for "at once",
 // farFuture for "when woken or polled", or the time the next entry is due.
 func (d *destination) round(ctx context.Context) (time.Time, error) {
@@ -327,15 +324,10 @@ func (d *destination) batchRound(ctx context.Context, b connector.Batcher) (time
 			return time.Time{}, fmt.Errorf("hold: %w", err)
 		}
 	}
-	// Every held entry is counted: Entries returns 100 without a limit, and a group due by
-	// its size (max_messages: 5000) would otherwise never be seen to reach it.
-	held, err := st.Entries(ctx, d.ch.cfg.Name, d.cfg.Name, []store.EntryState{store.EntryHeld}, maxHeld)
+	// Every held entry counts (a group is due at max_messages, 5000 say), and none is read.
+	counts, err := st.HeldGroups(ctx, d.ch.cfg.Name, d.cfg.Name)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("held entries: %w", err)
-	}
-	counts := map[string]int{}
-	for _, e := range held {
-		counts[e.Group]++
 	}
 	groups := make([]string, 0, len(counts))
 	for g := range counts {

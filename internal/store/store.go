@@ -362,6 +362,9 @@ type Store interface {
 	Record(ctx context.Context, outcomes []Outcome) ([]error, error)
 	// Held returns the HELD entries of a destination in a group, in queue order, with content.
 	Held(ctx context.Context, channel, destination, group string) ([]*Entry, error)
+	// HeldGroups counts a destination's held entries per group, without reading them: a
+	// batch destination asks it each round to see which groups are due by size.
+	HeldGroups(ctx context.Context, channel, destination string) (map[string]int, error)
 	// ReleaseOwner gives back every lease held by owner (a node starting again after a crash):
 	// the entries are PENDING again, due as they were, and the owner's tokens are refused.
 	// It returns how many it released.

@@ -450,6 +450,33 @@ func (s *Store) Held(ctx context.Context, channel, destination, group string) ([
 	return out, nil
 }
 
+// HeldGroups counts a destination's held entries per group (entries_state finds them).
+func (s *Store) HeldGroups(ctx context.Context, channel, destination string) (map[string]int, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	rows, err := s.rdb.QueryContext(ctx, `SELECT grp, count(*) FROM entries
+		WHERE channel = ? AND destination = ? AND state = 'HELD' GROUP BY grp`, channel, destination)
+	if err != nil {
+		return nil, fmt.Errorf("held groups %s/%s: %w", channel, destination, classify(err))
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var g string
+		var n int
+		if err := rows.Scan(&g, &n); err != nil {
+			return nil, fmt.Errorf("held groups %s/%s: %w", channel, destination, err)
+		}
+		out[g] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("held groups %s/%s: %w", channel, destination, classify(err))
+	}
+	return out, nil
+}
+
 // ReleaseOwner gives back every lease held by owner.
 func (s *Store) ReleaseOwner(ctx context.Context, owner string) (int, error) {
 	if owner == "" {

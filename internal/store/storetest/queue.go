@@ -369,11 +369,20 @@ func testHeldGroups(t *testing.T, s store.Store) {
 	if q := stats(t, s, ch, dest); q.Held != 2 {
 		t.Errorf("stats %+v: want 2 held", q)
 	}
+	if groups, err := s.HeldGroups(ctx, ch, dest); err != nil || len(groups) != 1 || groups["batch-0001"] != 2 {
+		t.Errorf("HeldGroups = %v, %v; want batch-0001: 2", groups, err)
+	}
+	if groups, err := s.HeldGroups(ctx, ch, "elsewhere"); err != nil || len(groups) != 0 {
+		t.Errorf("HeldGroups(another destination) = %v, %v; want none", groups, err)
+	}
 	for _, h := range held {
 		recordOK(t, s, sent(h, time.Minute))
 	}
 	if held, _ := s.Held(ctx, ch, dest, "batch-0001"); len(held) != 0 {
 		t.Errorf("Held after delivery = %v, want none", entryIDs(held))
+	}
+	if groups, err := s.HeldGroups(ctx, ch, dest); err != nil || len(groups) != 0 {
+		t.Errorf("HeldGroups after delivery = %v, %v; want none", groups, err)
 	}
 	if m := message(t, s, id1); m.Status != store.StatusSent {
 		t.Errorf("status %s, want SENT", m.Status)
