@@ -33,9 +33,10 @@ func Load(path string, root Spec, reg *Registry, env func(string) (string, bool)
 // os.LookupEnv). Relative ${file:...} paths are resolved against filename's directory.
 //
 // On success it returns the root Node, whose Warnings list uses of deprecated keys. If the
-// file has problems it returns a nil Node and an Errors holding all of them, sorted by
-// position. A root spec that does not validate is a programming error and is returned as a
-// plain error.
+// file has problems it returns an Errors holding all of them, sorted by position, with the
+// Node of what decoded (nil when the file is not YAML): a value with a problem is absent from
+// it, so a caller may check the parts without problems further (see ErrorsUnder). A root spec
+// that does not validate is a programming error and is returned as a plain error.
 func Decode(filename string, data []byte, root Spec, reg *Registry, env func(string) (string, bool)) (*Node, error) {
 	if err := root.Validate(); err != nil {
 		return nil, err
@@ -46,7 +47,9 @@ func Decode(filename string, data []byte, root Spec, reg *Registry, env func(str
 	d := &decoder{file: filename, dir: filepath.Dir(filename), reg: reg, env: env, budget: maxValues}
 	n := d.decode(root, data)
 	if err := d.errs.Err(); err != nil {
-		return nil, err
+		// What decoded cleanly is returned too (nil when the file is not YAML), so that a
+		// caller can check the rest of the file and report all of its problems at once.
+		return n, err
 	}
 	d.warns.sort()
 	n.warnings = d.warns

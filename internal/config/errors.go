@@ -101,6 +101,17 @@ func (es Errors) sort() {
 	})
 }
 
+// ErrorsUnder reports whether a problem of es is at path or inside it ("channels[2]" holds
+// "channels[2].source.port" but not "channels[20]").
+func (es Errors) ErrorsUnder(path string) bool {
+	for _, e := range es {
+		if rest, ok := strings.CutPrefix(e.Path, path); ok && (rest == "" || rest[0] == '.' || rest[0] == '[') {
+			return true
+		}
+	}
+	return false
+}
+
 // AsErrors returns the configuration problems carried by err: the list when err is (or wraps)
 // an Errors, a list of one when it is an *Error, and nil otherwise.
 func AsErrors(err error) Errors {

@@ -83,11 +83,15 @@ func Load(opts LoadOptions) (*Plan, error) {
 		name, baseDir = opts.File, filepath.Dir(opts.File)
 	}
 	root, err := config.Decode(name, data, RootSpec(), opts.Env.Specs(), opts.LookupEnv)
-	if err != nil {
+	// With problems in the file, the channels without any are still built, so that their
+	// own problems (a bad path, a reference to a channel that does not exist) are reported
+	// with the others in one go.
+	decodeErrs := config.AsErrors(err)
+	if err != nil && (root == nil || decodeErrs == nil) {
 		return nil, err
 	}
 	p := &Plan{File: opts.File}
-	var errs config.Errors
+	errs := slices.Clone(decodeErrs)
 	p.Settings = settings(root, baseDir)
 	p.Logger = slog.New(slog.DiscardHandler)
 	if opts.Logs != nil {
@@ -99,8 +103,11 @@ func Load(opts LoadOptions) (*Plan, error) {
 	for _, ch := range channels {
 		names[ch.String(keyName)] = true
 	}
-	for _, ch := range channels {
+	for i, ch := range channels {
 		name := ch.String(keyName)
+		if decodeErrs.ErrorsUnder(fmt.Sprintf("%s[%d]", keyChannels, i)) {
+			continue // reported; building it would only add problems that follow from those
+		}
 		if seen[name] {
 			errs = append(errs, ch.Errorf(keyName, "channel %q is defined twice", name))
 			continue

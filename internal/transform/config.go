@@ -3,10 +3,13 @@ package transform
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
+	"github.com/courier-hl7/courier/hl7"
 	"github.com/courier-hl7/courier/internal/config"
 )
 
@@ -245,6 +248,13 @@ func stepsFromConfig(list []*config.Node, deps Deps) ([]Step, []*config.Node, co
 				errs = append(errs, sn.Errorf(key, "%v", err))
 				continue
 			}
+			var pe *hl7.PathError
+			if errors.As(err, &pe) && config.AsErrors(err) == nil {
+				if key := keyHolding(sn, pe.Path); key != "" {
+					errs = append(errs, sn.Errorf(key, "%v", err)) // at the bad path, not the step
+					continue
+				}
+			}
 			errs = append(errs, asConfigErrors(sn, err)...)
 			continue
 		}
@@ -254,6 +264,21 @@ func stepsFromConfig(list []*config.Node, deps Deps) ([]Step, []*config.Node, co
 		nodes = append(nodes, sn)
 	}
 	return steps, nodes, errs
+}
+
+// keyHolding returns the key of the step whose text is value, in the order of the step's
+// keys, or "" when none is.
+func keyHolding(sn *config.Node, value string) string {
+	m, ok := sn.Value().(map[string]any)
+	if !ok {
+		return ""
+	}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if v, ok := m[k].(string); ok && v == value {
+			return k
+		}
+	}
+	return ""
 }
 
 func asConfigErrors(n *config.Node, err error) config.Errors {

@@ -154,7 +154,7 @@ steps:
 		`courier.yaml:14:7: steps[2].rules: rule 1: no destination "nowhere" in this channel (it has: ehr)`,
 		`courier.yaml:17:12: steps[3].table: no such table "missing" (define it under tables:, or name a .csv file in DIR)`,
 		`courier.yaml:19:13: steps[4].source: script courier.yaml:19: line 2 column 4: Unexpected token ;`,
-		`courier.yaml:22:5: steps[5]: hl7: invalid path "PID-" at position 5: expected the field number (write paths like PID-5.1, PID-3[2].1 or OBX[2]-5)`,
+		`courier.yaml:24:9: steps[5].to: hl7: invalid path "PID-" at position 5: expected the field number (write paths like PID-5.1, PID-3[2].1 or OBX[2]-5)`,
 	}
 	got := strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "")
 	got = strings.ReplaceAll(got, dir, "DIR")
