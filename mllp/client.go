@@ -512,7 +512,12 @@ func (c *Client) dial(ctx context.Context, cc *clientConn) error {
 		if err := tc.HandshakeContext(ctx); err != nil {
 			raw.Close()
 			c.Hooks.error(KindTLSHandshake)
-			return fmt.Errorf("mllp: TLS handshake with %s: %w", c.Addr, &handshakeError{err})
+			hint := ""
+			var rhe tls.RecordHeaderError
+			if errors.Is(err, io.EOF) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &rhe) {
+				hint = " (no TLS answer: check that the receiver speaks TLS on this port)"
+			}
+			return fmt.Errorf("mllp: TLS handshake with %s: %w%s", c.Addr, &handshakeError{err}, hint)
 		}
 		cs := tc.ConnectionState()
 		info.TLS = &cs

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -425,4 +426,22 @@ func TestLoadCertPool(t *testing.T) {
 	if _, err := LoadCertPool(good, bad); err == nil || err.Error() != "mllp: CA bundle "+bad+" holds no PEM certificate" {
 		t.Errorf("LoadCertPool(bad): %v", err)
 	}
+}
+
+// TestClientTLSToPlainReceiver: a TLS client facing a receiver that does not speak TLS gets,
+// within its dial timeout, an error that says what to check.
+func TestClientTLSToPlainReceiver(t *testing.T) {
+	ca := newTestCA(t, "test CA")
+	addr := serve(t, &Server{Handler: ackHandler})
+	cfg, err := ClientTLS(ClientTLSOptions{RootCAs: ca.pool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Client{Addr: addr, TLSConfig: cfg, DialTimeout: 300 * time.Millisecond, ConnectTimeout: 300 * time.Millisecond}
+	defer c.Close()
+	_, err = c.Send(ctxTimeout(t, 10*time.Second), testMessage("T1"))
+	if err == nil || !strings.Contains(err.Error(), "check that the receiver speaks TLS") {
+		t.Fatalf("Send: %v, want a TLS handshake error that says to check the receiver's TLS", err)
+	}
+	t.Log(err)
 }

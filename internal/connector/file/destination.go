@@ -47,7 +47,7 @@ func DestinationSpec() config.Spec {
 	return config.Spec{
 		Name:    "file",
 		Summary: "Writes each message to its own file, or gathers messages into FHS/BHS batch files on a schedule.",
-		Description: "Each message is written to the file that `path` and `name` give, folders created as needed. " +
+		Description: "Each message is written to the file that `path` and `file_name` give, folders created as needed. " +
 			"Both are templates: `{{PATH}}` is replaced by the value at an HL7 path of the message (`{{MSH-9.1}}`, " +
 			"`{{PID-3[1].1}}`), `{{id}}` by the stored message's ID, `{{seq}}` by its queue entry's number (unique per " +
 			"destination, and the same when a delivery is retried), and `{{date:LAYOUT}}` by the time the message " +
