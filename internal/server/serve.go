@@ -93,7 +93,19 @@ func Run(ctx context.Context, o RunOptions) error {
 		}
 	}
 	if err := eng.Start(ctx); err != nil {
-		// One channel failing to start does not stop the others; it is reported.
+		// One channel failing to start does not stop the others; it is reported. When none
+		// started, nothing would be served: say so and exit, rather than run idle.
+		if len(plan.Channels) > 0 && noneRunning(eng) {
+			printSummary(o.Out, plan, eng, metricsSrv)
+			sctx, cancel := context.WithTimeout(context.Background(), s.ShutdownTimeout)
+			defer cancel()
+			_ = eng.Stop(sctx)
+			if metricsSrv != nil {
+				_ = metricsSrv.Shutdown(sctx)
+			}
+			_ = st.Close()
+			return fmt.Errorf("no channel started (fix what is above, such as a port in use, and start again): %w", err)
+		}
 		log.Error("some channels did not start", "err", err)
 	}
 	printSummary(o.Out, plan, eng, metricsSrv)
@@ -143,6 +155,16 @@ func Run(ctx context.Context, o RunOptions) error {
 	return nil
 }
 
+// noneRunning reports whether every channel failed to start.
+func noneRunning(eng *engine.Engine) bool {
+	for _, c := range eng.Status() {
+		if c.State != engine.StateFailed {
+			return false
+		}
+	}
+	return true
+}
+
 // doReload reads the configuration again and restarts the channels whose configuration
 // changed. A configuration with errors is refused and everything keeps running.
 func doReload(ctx context.Context, eng *engine.Engine, lo LoadOptions, log *slog.Logger) {
@@ -150,6 +172,10 @@ func doReload(ctx context.Context, eng *engine.Engine, lo LoadOptions, log *slog
 	if err != nil {
 		log.Error("reload refused: the configuration has errors; the running configuration stays", "err", err)
 		return
+	}
+	before := map[string]bool{}
+	for _, c := range eng.Status() {
+		before[c.Name] = true
 	}
 	changed, err := eng.Reload(ctx, plan.Channels)
 	if err != nil {
@@ -164,7 +190,23 @@ func doReload(ctx context.Context, eng *engine.Engine, lo LoadOptions, log *slog
 			}
 		}
 	}
-	log.Info("configuration reloaded", "restarted", strings.Join(changed, ","))
+	after := map[string]bool{}
+	for _, c := range plan.Channels {
+		after[c.Name] = true
+	}
+	var restarted, started, stopped []string
+	for _, name := range changed {
+		switch {
+		case before[name] && after[name]:
+			restarted = append(restarted, name)
+		case after[name]:
+			started = append(started, name)
+		default:
+			stopped = append(stopped, name)
+		}
+	}
+	log.Info("configuration reloaded", "restarted", strings.Join(restarted, ","),
+		"started", strings.Join(started, ","), "stopped", strings.Join(stopped, ","))
 }
 
 func openStore(ctx context.Context, s Settings, log *slog.Logger) (store.Store, error) {

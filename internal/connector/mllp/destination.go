@@ -130,7 +130,9 @@ func ackText(resp mllppkg.Response) string {
 		parts = append(parts, t)
 	}
 	if t := a.Get("ERR-8"); t != "" {
-		parts = append(parts, t)
+		if len(parts) == 0 || parts[0] != t { // many receivers put the same text in both
+			parts = append(parts, t)
+		}
 	} else if c := a.Get("ERR-3.2"); c != "" {
 		parts = append(parts, c)
 	} else if c := a.Get("ERR-1.4.2"); c != "" {
