@@ -3,30 +3,15 @@ package server
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/courier-hl7/courier/internal/engine"
 	"github.com/courier-hl7/courier/internal/store"
 	"github.com/courier-hl7/courier/mllp"
 )
-
-// freeAddr returns a loopback address nothing listens on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
 
 // TestUnreachableDestinationFailsAttempts: a destination whose receiver refuses connections
 // fails each attempt within its connect_timeout with the refusal as the error, and the retry
@@ -54,33 +39,7 @@ channels:
           initial: 100ms
           max: 100ms
 `, filepath.Join(dir, "data"), in, host, port)
-	file := filepath.Join(dir, "courier.yaml")
-	if err := os.WriteFile(file, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	started := make(chan *engine.Engine, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, RunOptions{File: file, Out: &strings.Builder{}, Logs: io.Discard,
-			Started: func(e *engine.Engine) { started <- e }})
-	}()
-	defer func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			t.Error("Run did not return within 15 s of cancel")
-		}
-	}()
-	var e *engine.Engine
-	select {
-	case e = <-started:
-	case err := <-done:
-		t.Fatalf("Run: %v", err)
-	case <-time.After(15 * time.Second):
-		t.Fatal("not started within 15 s")
-	}
+	e, ctx := startServe(t, dir, cfg)
 
 	c := &mllp.Client{Addr: in}
 	defer c.Close()
