@@ -42,3 +42,22 @@ func TestServeExitsWhenNoChannelStarts(t *testing.T) {
 		t.Fatal("Run still running 15 s after every channel failed to start")
 	}
 }
+
+// TestDefaultNodeID: without node_id, a node is named by a file beside the store's database,
+// written once with the host name: the name stays when the host name changes later.
+func TestDefaultNodeID(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "courier.db")
+	host, _ := os.Hostname()
+	id, err := defaultNodeID(db)
+	if err != nil || id != host {
+		t.Fatalf("first start: %q, %v; want the host name %q", id, err, host)
+	}
+	// Another host name later (a container started again) does not rename the node.
+	if err := os.WriteFile(filepath.Join(dir, "node-id"), []byte("courier-7f3a\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := defaultNodeID(db); err != nil || id != "courier-7f3a" {
+		t.Errorf("next start: %q, %v; want the kept name courier-7f3a", id, err)
+	}
+}

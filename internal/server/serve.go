@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -70,6 +72,13 @@ func Run(ctx context.Context, o RunOptions) error {
 	if err != nil {
 		closePlan(plan)
 		return err
+	}
+	if s.NodeID == "" {
+		if s.NodeID, err = defaultNodeID(s.StorePath); err != nil {
+			closePlan(plan)
+			st.Close()
+			return err
+		}
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -153,6 +162,30 @@ func Run(ctx context.Context, o RunOptions) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// defaultNodeID names this node when node_id is not set: the name kept in a file beside the
+// store's database, written with the host name the first time. A node takes back the leases
+// of its last run by its name; with the host name itself, a node whose host name changes (a
+// container started again) would leave its old leases to expire, holding strict queues for
+// minutes.
+func defaultNodeID(storePath string) (string, error) {
+	file := filepath.Join(filepath.Dir(storePath), "node-id")
+	if b, err := os.ReadFile(file); err == nil {
+		if id := strings.TrimSpace(string(b)); id != "" {
+			return id, nil
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("read the node's name: %w (set server.node_id, or make the file readable)", err)
+	}
+	id, err := os.Hostname()
+	if err != nil || id == "" {
+		id = "courier"
+	}
+	if err := os.WriteFile(file, []byte(id+"\n"), 0o640); err != nil {
+		return "", fmt.Errorf("keep the node's name: %w (set server.node_id, or make the folder writable)", err)
+	}
+	return id, nil
 }
 
 // noneRunning reports whether every channel failed to start.
