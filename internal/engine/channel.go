@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -398,6 +399,12 @@ func (c *channel) prepare(ctx context.Context, in *connector.Inbound) *prepared 
 	}
 	fail := func(reason, text string, errs []hl7.AckError) *prepared {
 		nm.Status, nm.Error = store.StatusError, text
+		if nm.DedupeKey != "" {
+			// A rejected message is the original only of resends with the same content: an
+			// unchanged resend gets its negative acknowledgement again, a corrected one sent
+			// under the same control ID is processed.
+			nm.DedupeKey += "\x1frejected " + hex.EncodeToString(nm.ContentSum[:8])
+		}
 		p.negative, p.reason = true, reason
 		p.ack = c.ack(m, hl7.AckOptions{Code: negative, Text: clip(text, 80), Errors: errs})
 		if p.ack != nil {

@@ -233,3 +233,40 @@ func TestAfterDeliveryFilteredByTheFirstDestination(t *testing.T) {
 		return err == nil && len(m.Entries) == 1 && m.Entries[0].State == store.EntryFiltered
 	})
 }
+
+// rejectBad is a channel step that fails messages holding a ZBD segment.
+type rejectBad struct{}
+
+func (rejectBad) Process(_ context.Context, m *hl7.Message) (Result, error) {
+	if strings.Contains(string(m.Bytes()), "\rZBD|") {
+		return Result{}, fmt.Errorf("ZBD segment not allowed")
+	}
+	return Pass(m), nil
+}
+
+// TestCorrectedResendOfRejectedMessage: a message rejected with AE, sent again unchanged, is a
+// duplicate (the AE is replayed, nothing is stored again); sent again corrected under the same
+// control ID, it is processed and delivered, not answered with the old AE.
+func TestCorrectedResendOfRejectedMessage(t *testing.T) {
+	e, _ := newEngine(t)
+	rec := newRecorder()
+	start(t, e, ChannelConfig{Name: "c", DedupeWindow: time.Hour, Processor: rejectBad{},
+		Destinations: []DestinationConfig{{Name: "d", Dest: rec, Retry: fastRetry()}}})
+	bad := receive(t, e, "c", msg("RJ1", "ZBD|1"))
+	if code := ackCode(t, bad.Ack); code != "AE" {
+		t.Fatalf("first answer %q, want AE", code)
+	}
+	again := receive(t, e, "c", msg("RJ1", "ZBD|1"))
+	if !again.Duplicate || string(again.Ack) != string(bad.Ack) {
+		t.Errorf("unchanged resend: duplicate %v, ack %q; want the AE replayed", again.Duplicate, again.Ack)
+	}
+	fixed := receive(t, e, "c", msg("RJ1"))
+	if fixed.Duplicate || ackCode(t, fixed.Ack) != "AA" {
+		t.Fatalf("corrected resend: duplicate %v, ack %q; want it processed and AA", fixed.Duplicate, fixed.Ack)
+	}
+	waitFor(t, "delivery of the corrected message", func() bool { return len(rec.delivered()) == 1 })
+	// And the corrected message is now the original of its own resends.
+	if dup := receive(t, e, "c", msg("RJ1")); !dup.Duplicate {
+		t.Errorf("resend of the corrected message not a duplicate: %+v", dup)
+	}
+}
