@@ -318,6 +318,11 @@ func (c *Client) Send(ctx context.Context, msg []byte) (Response, error) {
 			resp, err = c.exchange(ctx, cc, msg, sent)
 		}
 	}
+	if err != nil && !reused && closedByPeer(err) && cc.rd.Offset() == start && ctx.Err() == nil {
+		// A new connection closed before any answer: a server over its connection limits
+		// accepts and closes at once, which the sender sees as a bare reset or end of stream.
+		err = fmt.Errorf("%w (the receiver closed a new connection without answering: it may be refusing this client, e.g. over its connection limits)", err)
+	}
 	cc.used = true
 	if (err != nil && !errors.Is(err, ErrCommitNAK)) || cc.broken {
 		c.drop(cc)
@@ -484,6 +489,12 @@ func peerState(cc *clientConn) string {
 	if state == "unsolicited" && cc.conn != cc.raw {
 		return "closed" // under TLS, most likely a close_notify alert
 	}
+	if state == "unsolicited" && cc.rd.tail == tailEndOnly && cc.probe.peeked() == cc.rd.f.Trailer {
+		// Lenient reading ended the last response at its end block; this is its trailer,
+		// arrived late, which the Reader takes as such. (Anything after it that answers
+		// nothing is caught by correlation.)
+		return ""
+	}
 	return state
 }
 
@@ -514,8 +525,9 @@ func (c *Client) dial(ctx context.Context, cc *clientConn) error {
 			c.Hooks.error(KindTLSHandshake)
 			hint := ""
 			var rhe tls.RecordHeaderError
-			if errors.Is(err, io.EOF) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &rhe) {
-				hint = " (no TLS answer: check that the receiver speaks TLS on this port)"
+			if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &rhe) {
+				// A receiver over its connection limits also closes before answering.
+				hint = " (no TLS answer: check that the receiver speaks TLS on this port, and that it is not refusing this client, e.g. over its connection limits)"
 			}
 			return fmt.Errorf("mllp: TLS handshake with %s: %w%s", c.Addr, &handshakeError{err}, hint)
 		}

@@ -140,7 +140,9 @@ type ReaderOptions struct {
 //     start block. Strict: ErrUnexpectedStart is returned first. Lenient: silently.
 //   - An end block followed by anything but the trailer, or by the end of the stream.
 //     Strict: ErrMissingTrailer, the frame is dropped and reading continues with the byte
-//     after the end block. Lenient: the frame ends at the end block.
+//     after the end block. Lenient: the frame ends at the end block, and is returned as
+//     soon as the end block is read, without waiting for the byte after it (the sender
+//     may be waiting for the answer); a trailer that follows late is still the frame's.
 //   - An empty frame (0x0B 0x1C 0x0D) is returned as an empty, non-nil slice.
 //
 // Every dropped byte, framing bytes included, is counted in Discarded. Errors other than
@@ -171,7 +173,7 @@ type Reader struct {
 	scan     int   // buf[fs:scan] holds no end or start byte
 	frameOff int64 // stream offset of the current frame's start block
 	skip     bool  // discarding the rest of an oversized frame
-	tail     int   // 1: a trailer may follow a discarded frame; 2: a line feed may follow a frame
+	tail     int   // what may follow the last frame or dropped frame: tailTrailer, tailLF, tailEndOnly
 	head     []byte
 	err      error // pending error from src
 
@@ -186,6 +188,7 @@ const (
 	tailNone = iota
 	tailTrailer
 	tailLF
+	tailEndOnly // lenient: a frame ended at an end block alone; its trailer may still come
 )
 
 // NewReader returns a Reader of frames from r.
@@ -269,7 +272,10 @@ func (r *Reader) scanGap() {
 			r.discarded++
 			r.r++
 			r.tail = tailLF
-		case r.tail == tailLF && c == '\n':
+		case r.tail == tailEndOnly && c == r.f.Trailer:
+			r.r++ // the trailer of the frame already returned, late: not discarded
+			r.tail = tailLF
+		case (r.tail == tailLF || r.tail == tailEndOnly) && c == '\n':
 			r.r++
 			r.tail = tailNone
 		default:
@@ -329,7 +335,17 @@ func (r *Reader) scanFrame() (frame []byte, err error, done bool) {
 func (r *Reader) endFrame(end int) (frame []byte, err error, done bool) {
 	r.scan = end
 	if end+1 >= r.w {
-		return nil, nil, false // the trailer has not arrived yet
+		if !r.lenient {
+			return nil, nil, false // the trailer has not arrived yet
+		}
+		// Lenient: the frame ends here, without waiting for the next byte. A sender that
+		// ends frames with 0x1C alone writes nothing more until it gets the answer, so
+		// waiting would hold its message until ReadTimeout closes the connection. A trailer
+		// (or line feed) that does follow is taken as this frame's, as if read with it.
+		r.inFrame = false
+		r.r = end + 1
+		r.tail = tailEndOnly
+		return r.buf[r.fs:end], nil, true
 	}
 	r.inFrame = false
 	frame = r.buf[r.fs:end]
@@ -385,6 +401,13 @@ func (r *Reader) skipFrame() {
 	r.r += e + 1
 	r.skip = false
 	r.tail = tailTrailer
+}
+
+// awaitingTrailer reports a frame in progress whose end block has been read and whose
+// trailer has not arrived: what a strict reader sees of a sender ending frames with 0x1C
+// alone while it waits for the answer.
+func (r *Reader) awaitingTrailer() bool {
+	return r.inFrame && r.scan < r.w && r.buf[r.scan] == r.f.End
 }
 
 // readError turns an error from the source into what ReadFrame returns, ending a frame in

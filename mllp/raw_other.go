@@ -20,3 +20,5 @@ type probe struct{}
 func newProbe(net.Conn) *probe { return nil }
 
 func (*probe) check() string { return "" }
+
+func (*probe) peeked() byte { return 0 }

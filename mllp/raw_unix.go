@@ -87,6 +87,9 @@ func (p *probe) peek(fd uintptr) {
 	}
 }
 
+// peeked returns the byte the last check found waiting, when it reported "unsolicited".
+func (p *probe) peeked() byte { return p.b[0] }
+
 // check reports whether the connection can still carry a request: "" if it can, "closed"
 // if the peer closed it (or it failed), "unsolicited" if bytes nobody asked for are waiting
 // (a late or unsolicited frame).

@@ -646,6 +646,10 @@ func (c *serverConn) readFailed(err error) {
 		if errors.Is(err, ErrFrameTooLarge) {
 			c.reject(err)
 		}
+	case kind == KindReadTimeout && c.rd.awaitingTrailer():
+		// The sender ended the frame with 0x1C alone and waits for the answer: say so,
+		// instead of blaming a slow sender.
+		s.logger().Warn("mllp: frame ended with an end block but no trailer followed within ReadTimeout; closing the connection (if this sender ends frames without 0x0D, enable lenient framing for it)", attrs...)
 	case kind == KindReadTimeout:
 		s.logger().Warn("mllp: frame not received within ReadTimeout; closing the connection", attrs...)
 	case kind == KindIdleTimeout:
