@@ -13,6 +13,7 @@ import (
 type dateLayout struct {
 	pattern string
 	hl7     bool          // "HL7": the DTM form, at the value's own precision
+	iso     bool          // "ISO": RFC 3339, a date alone for a value with no time
 	goLay   string        // the Go layout, when not hl7
 	prec    hl7.Precision // the finest part the pattern has, for values it reads
 }
@@ -54,7 +55,7 @@ func parseDateLayout(pattern string) (dateLayout, error) {
 	case "DT":
 		return dateLayout{pattern: pattern, goLay: "20060102", prec: hl7.PrecisionDay}, nil
 	case "ISO", "RFC3339":
-		return dateLayout{pattern: pattern, goLay: time.RFC3339, prec: hl7.PrecisionSecond}, nil
+		return dateLayout{pattern: pattern, iso: true, goLay: time.RFC3339, prec: hl7.PrecisionSecond}, nil
 	case "":
 		return l, fmt.Errorf("empty date pattern (write one like YYYY-MM-DD, or HL7)")
 	}
@@ -113,6 +114,9 @@ func (l dateLayout) parse(s string, loc *time.Location) (hl7.Time, error) {
 	if l.hl7 {
 		return hl7.ParseTimeIn(s, loc)
 	}
+	if l.iso {
+		return parseISO(s, loc, l.pattern)
+	}
 	t, err := time.ParseInLocation(l.goLay, s, loc)
 	if err != nil {
 		return hl7.Time{}, fmt.Errorf("%q does not match the date pattern %q", s, l.pattern)
@@ -126,7 +130,62 @@ func (l dateLayout) format(t hl7.Time) string {
 	if l.hl7 {
 		return t.Format()
 	}
-	return t.Time.Format(l.goLay)
+	return t.Time.Format(l.layoutFor(t))
+}
+
+// layoutFor returns the Go layout to write t with. An ISO value is written at t's precision:
+// a date of birth (19800215) is 1980-02-15, not midnight UTC of that day, which a receiver
+// in a zone west of UTC would read as the day before.
+func (l dateLayout) layoutFor(t hl7.Time) string {
+	if !l.iso {
+		return l.goLay
+	}
+	switch t.Precision {
+	case hl7.PrecisionYear:
+		return "2006"
+	case hl7.PrecisionMonth:
+		return "2006-01"
+	case hl7.PrecisionDay:
+		return "2006-01-02"
+	case hl7.PrecisionTenth:
+		return "2006-01-02T15:04:05.0Z07:00"
+	case hl7.PrecisionHundredth:
+		return "2006-01-02T15:04:05.00Z07:00"
+	case hl7.PrecisionMillisecond:
+		return "2006-01-02T15:04:05.000Z07:00"
+	case hl7.PrecisionTenThousandth:
+		return "2006-01-02T15:04:05.0000Z07:00"
+	}
+	return l.goLay
+}
+
+// parseISO reads an RFC 3339 date-time (fractions of a second allowed), or a date alone
+// (2026-02-15, 2026-02, 2026) at its own precision.
+func parseISO(s string, loc *time.Location, pattern string) (hl7.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		p := hl7.PrecisionSecond
+		if i := strings.IndexByte(s, '.'); i >= 0 {
+			// The digits of the fraction, as HL7 counts them (at most four).
+			n := 0
+			for _, c := range s[i+1:] {
+				if c < '0' || c > '9' {
+					break
+				}
+				n++
+			}
+			p = hl7.PrecisionSecond + hl7.Precision(min(n, 4))
+		}
+		return hl7.Time{Time: t, Precision: p, HasOffset: true}, nil
+	}
+	for _, f := range []struct {
+		layout string
+		prec   hl7.Precision
+	}{{"2006-01-02", hl7.PrecisionDay}, {"2006-01", hl7.PrecisionMonth}, {"2006", hl7.PrecisionYear}} {
+		if t, err := time.ParseInLocation(f.layout, s, loc); err == nil {
+			return hl7.Time{Time: t, Precision: f.prec}, nil
+		}
+	}
+	return hl7.Time{}, fmt.Errorf("%q does not match the date pattern %q", s, pattern)
 }
 
 // appendFormat appends what format returns to b, for callers that compare or copy the text
@@ -135,7 +194,7 @@ func (l dateLayout) appendFormat(b []byte, t hl7.Time) []byte {
 	if l.hl7 {
 		return t.AppendHL7(b)
 	}
-	return t.Time.AppendFormat(b, l.goLay)
+	return t.Time.AppendFormat(b, l.layoutFor(t))
 }
 
 // parsePrecision reads a precision name: year, month, day, hour, minute, second, millisecond.

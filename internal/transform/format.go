@@ -28,7 +28,9 @@ type DateFormat struct {
 
 // NameFormat standardizes a person name (XPN): case and component order.
 type NameFormat struct {
-	// Case is upper, lower or title (O'Brien, Smith-Jones); empty keeps it.
+	// Case is upper, lower or title (O'Brien, Smith-Jones); empty keeps it. On a whole name
+	// it applies to the family, given and middle names and the prefix; the suffix, the degree
+	// and the codes after them keep their case.
 	Case string
 	// Order lists components by their current number in their new order: [2, 1] swaps a
 	// family and a given name sent the wrong way round. Unlisted components follow.
@@ -289,7 +291,12 @@ func (s *formatStep) initName(f NameFormat) error {
 			v = v.Rep(1)
 		}
 		var comps []string
-		for _, c := range v.Comps() {
+		for n, c := range v.Comps() {
+			if !casedNamePart(n) {
+				// Codes (name type L, A...), suffixes (III) and degrees (MD) keep their case.
+				comps = append(comps, string(c.Raw()))
+				continue
+			}
 			comps = append(comps, caseEncoded(f.Case, c, d))
 		}
 		if len(f.Order) > 0 {
@@ -321,6 +328,12 @@ func (s *formatStep) initName(f NameFormat) error {
 	}
 	return nil
 }
+
+// casedNamePart reports whether a case applies to component n of a whole name (XPN): the
+// family name, given name, middle names and prefix. The suffix (JR, III), the degree (MD) and
+// the codes that follow (name type L, representation, context) are kept as sent: title case
+// would make III "Iii" and MD "Md", and lower case would make the name type code L "l".
+func casedNamePart(n int) bool { return n <= 3 || n == 5 }
 
 // caseEncoded applies a case to every leaf of a component, keeping its sub-components.
 func caseEncoded(c string, v hl7.Value, d hl7.Delimiters) string {

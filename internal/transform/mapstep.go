@@ -44,7 +44,8 @@ type mapStep struct {
 }
 
 // Map returns a step that translates the text at path through a lookup table: local lab
-// codes to LOINC, ward codes to the EHR's locations. Empty and absent values are left alone.
+// codes to LOINC, ward codes to the EHR's locations. Empty and absent values, and the HL7 null
+// "" (which tells the receiver to delete its value), are left alone.
 func Map(path string, o MapOptions) (Step, error) {
 	from, err := parseTarget(path)
 	if err != nil {
@@ -115,7 +116,9 @@ func (s *mapStep) apply(r *run, it *item) error {
 	entries := s.table.entries()
 	return s.from.each(m, false, func(p hl7.Path, seg int) error {
 		v := at(m, seg, p)
-		if !exists(v) {
+		if !exists(v) || v.IsNull() {
+			// The HL7 null "" is no code to translate: mapping it (or writing a default over
+			// it) would turn "delete this value" into a value.
 			return nil
 		}
 		key := dt.text(r, v)

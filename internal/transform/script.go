@@ -209,6 +209,10 @@ type scriptVM struct {
 	deadline time.Time
 }
 
+// maxCallDepth caps how deeply a script's calls nest, so that endless recursion fails at once
+// instead of growing the stack.
+const maxCallDepth = 512
+
 func (s *scriptStep) getVM() (*scriptVM, error) {
 	select {
 	case vm := <-s.pool:
@@ -238,7 +242,7 @@ func (s *scriptStep) putVM(vm *scriptVM) {
 
 func (s *scriptStep) newVM() (*scriptVM, error) {
 	rt := goja.New()
-	rt.SetMaxCallStackSize(512)
+	rt.SetMaxCallStackSize(maxCallDepth)
 	vm := &scriptVM{s: s, rt: rt, paths: map[string]hl7.Path{}, fields: map[string]hl7.Path{}, objs: map[*goja.Object]int32{}, segs: map[string][]int32{}, strs: map[string]goja.Value{}}
 	vm.segProto = vm.segmentProto()
 	freeze, ok := goja.AssertFunction(rt.GlobalObject().Get("Object").ToObject(rt).Get("freeze"))
@@ -333,8 +337,13 @@ func (s *scriptStep) runError(err error) error {
 	se := &scriptRunError{ScriptError: ScriptError{Script: s.o.Name}, cause: err}
 	var stack []goja.StackFrame
 	var ie *goja.InterruptedError
+	var so *goja.StackOverflowError
 	var ex *goja.Exception
 	switch {
+	case errors.As(err, &so):
+		// goja's error carries no message, only the stack: its Error() is "at f (…)".
+		se.Msg = fmt.Sprintf("RangeError: calls nested deeper than %d (a function that calls itself without end?)", maxCallDepth)
+		stack = so.Stack()
 	case errors.As(err, &ie):
 		cause, _ := ie.Value().(error)
 		if cause == nil {
@@ -907,12 +916,23 @@ func (vm *scriptVM) guardBuiltins() error {
 	const prelude = `(function(limit) {
 	"use strict";
 	var S = String.prototype, A = Array.prototype;
-	var repeat = S.repeat, padStart = S.padStart, padEnd = S.padEnd, fill = A.fill;
+	var repeat = S.repeat, padStart = S.padStart, padEnd = S.padEnd, fill = A.fill, join = A.join;
 	function def(o, name, f) { Object.defineProperty(o, name, {value: f, writable: true, configurable: true}); }
 	def(S, "repeat", function(n) { limit(String(this).length * Number(n)); return repeat.call(this, n); });
 	def(S, "padStart", function(n, s) { limit(Number(n)); return padStart.call(this, n, s); });
 	def(S, "padEnd", function(n, s) { limit(Number(n)); return padEnd.call(this, n, s); });
 	def(A, "fill", function(v, a, b) { limit(8 * Number(this.length)); return fill.call(this, v, a, b); });
+	// join runs natively, where the time limit cannot stop it: new Array(1e8).join("xx")
+	// would build gigabytes. The separators and the string elements are counted first, in a
+	// loop the time limit does stop.
+	def(A, "join", function(sep) {
+		var n = Number(this.length) >>> 0, s = sep === undefined ? "," : String(sep);
+		var size = n > 0 ? (n - 1) * s.length : 0;
+		limit(size);
+		for (var i = 0; i < n; i++) { var e = this[i]; if (typeof e === "string") size += e.length; }
+		limit(size - (n > 0 ? (n - 1) * s.length : 0));
+		return join.call(this, sep);
+	});
 })`
 	v, err := vm.rt.RunString(prelude)
 	if err != nil {

@@ -76,6 +76,9 @@ func TestScripts(t *testing.T) {
 		{name: "syntax error", src: "var a = 1;\nvar b = ;", err: "script script: line 2 column 9: Unexpected token ;"},
 		{name: "run-time error", src: "var a = {};\na.b.c;", err: "step 1 (script): script script: line 2 column 5: TypeError: Cannot read property 'c' of undefined"},
 		{name: "bad path", src: `msg.get("PID-x");`, err: `step 1 (script): script script: line 1 column 8: GoError: hl7: invalid path "PID-x" at position 5: expected the field number (write paths like PID-5.1, PID-3[2].1 or OBX[2]-5)`},
+		{name: "endless recursion", src: "function f(n) {\n  return f(n + 1) + 1;\n}\nf(0);",
+			err: "step 1 (script): script script: line 2 column 11: RangeError: calls nested deeper than 512 (a function that calls itself without end?)"},
+		{name: "join", src: `msg.set("ZPI-3", [1, "a", , null].join("-") + [2, 3]);`, check: map[string]string{"ZPI-3": "1-a--2,3"}},
 		{name: "no globals leak", src: `leaked = 1;`, err: "step 1 (script): script script: line 1 column 1: ReferenceError: leaked is not defined"},
 		{name: "no require", src: `require("fs");`, err: "step 1 (script): script script: line 1 column 8: ReferenceError: require is not defined"},
 		{name: "route unknown", src: `msg.route(["nowhere"]);`, err: `step 1 (script): script script: line 1 column 10: GoError: route: no destination "nowhere" in this channel`},
@@ -127,7 +130,10 @@ func TestScriptLimits(t *testing.T) {
 	if want := "step 1 (script): script script: the script ran longer than its time limit (20ms)"; err.Error() != want {
 		t.Errorf("got %q\nwant %q", err.Error(), want)
 	}
-	for _, src := range []string{`"x".repeat(1e9)`, `"".padStart(1e9)`, `new Array(1e8).fill(0)`, `var s = msg.raw(); for (;;) { msg.set("ZPI-3", s); }`} {
+	for _, src := range []string{`"x".repeat(1e9)`, `"".padStart(1e9)`, `new Array(1e8).fill(0)`,
+		`new Array(1e8).join("xxxxxxxxxx")`, `String(new Array(1e8))`,
+		`var a = [], s = "y".repeat(1000); for (var i = 0; i < 100; i++) a.push(s); a.join("");`,
+		`var s = msg.raw(); for (;;) { msg.set("ZPI-3", s); }`} {
 		// A long time limit: the memory guard must stop these, even under the race detector.
 		_, err := runScript(t, testDeps(t), src, ScriptOptions{MaxMemory: 4096, Timeout: 20 * time.Second})
 		if !errors.Is(err, ErrScriptMemory) {

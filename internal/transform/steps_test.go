@@ -154,6 +154,12 @@ func TestMap(t *testing.T) {
 		{name: "ignore case", step: func() (Step, error) {
 			return Map("PID-5.1", MapOptions{Values: map[string]string{"DOE": "SMITH"}, IgnoreCase: true})
 		}, want: edited(map[int]string{1: "PID|1||123^^^H^MR~456^^^S^SS||SMITH^john||19800101|M"})},
+		{name: "HL7 null kept with a default", in: er7(base[0], "PID|1||123||doe^john||19800101|\"\""),
+			step: func() (Step, error) { return Map("PID-8", MapOptions{Values: wards, Default: "U"}) },
+			want: er7(base[0], "PID|1||123||doe^john||19800101|\"\"")},
+		{name: "HL7 null is not missing", in: er7(base[0], "PID|1||123||doe^john||19800101|\"\""),
+			step: func() (Step, error) { return Map("PID-8", MapOptions{Values: wards, OnMissing: "error"}) },
+			want: er7(base[0], "PID|1||123||doe^john||19800101|\"\"")},
 		{name: "no table", step: func() (Step, error) { return Map("PID-8", MapOptions{}) }, err: "give either a table or inline values"},
 		{name: "bad on_missing", step: func() (Step, error) { return Map("PID-8", MapOptions{Values: wards, OnMissing: "skip"}) },
 			err: `on_missing "skip": use keep, default or error`},
@@ -250,6 +256,49 @@ func TestFormat(t *testing.T) {
 			v, _ := out.Outputs[0].Message.Value(want[i].field)
 			if got := string(v.Raw()); got != want[i].value {
 				t.Errorf("%s = %q, want %q", want[i].field, got, want[i].value)
+			}
+		})
+	}
+}
+
+// TestFormatNamesAndISODates covers a name's codes, suffix and degree, which keep their case,
+// and ISO dates, which keep their precision.
+func TestFormatNamesAndISODates(t *testing.T) {
+	in := er7("MSH|^~\\&|A|B|C|D|20261127||ADT^A01|1|P|2.5.1",
+		"PID|1||1||SMITH-JONES^JOHN^Q^III^DR^MD^L~DOE^JANE^^^^^A||19800215",
+		"ZDT|2026-02-15|2026-11-27T09:30:15.250+01:00|202611|20261127093015.25+0100")
+	name := func(c string) func() (Step, error) {
+		return func() (Step, error) { return Format("PID-5[*]", FormatOptions{Name: &NameFormat{Case: c}}) }
+	}
+	date := func(path, from, to string) func() (Step, error) {
+		return func() (Step, error) { return Format(path, FormatOptions{Date: &DateFormat{From: from, To: to}}) }
+	}
+	cases := []struct {
+		name        string
+		step        func() (Step, error)
+		field, want string
+	}{
+		{"name title", name("title"), "PID-5", "Smith-Jones^John^Q^III^Dr^MD^L~Doe^Jane^^^^^A"},
+		{"name lower", name("lower"), "PID-5", "smith-jones^john^q^III^dr^MD^L~doe^jane^^^^^A"},
+		{"ISO date of birth", date("PID-7", "", "ISO"), "PID-7", "1980-02-15"},
+		{"ISO month", date("ZDT-3", "", "ISO"), "ZDT-3", "2026-11"},
+		{"ISO milliseconds", date("ZDT-4", "", "ISO"), "ZDT-4", "2026-11-27T09:30:15.25+01:00"},
+		{"ISO date read", date("ZDT-1", "ISO", "HL7"), "ZDT-1", "20260215"},
+		{"ISO fraction read", date("ZDT-2", "ISO", "HL7"), "ZDT-2", "20261127093015.250+0100"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := tc.step()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := runSteps(t, in, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, _ := out.Outputs[0].Message.Value(tc.field)
+			if got := string(v.Raw()); got != tc.want {
+				t.Errorf("%s = %q, want %q", tc.field, got, tc.want)
 			}
 		})
 	}

@@ -193,7 +193,9 @@ func Parse(name string, data []byte) (*File, error) {
 			}
 			in = string(b)
 		}
-		t.Inputs = splitMessages(in)
+		// Trailing blanks are trimmed from messages written in the test file, where an editor
+		// may leave them, but not from a message file: they are part of its values.
+		t.Inputs = splitMessages(in, !tn.Has(keyInputFile))
 		if len(t.Inputs) == 0 {
 			errs = append(errs, tn.Errorf(keyInput, "no message: a message starts with MSH"))
 			continue
@@ -309,8 +311,9 @@ func deliveries(n *config.Node, dir string) ([]Delivery, config.Errors) {
 }
 
 // splitMessages reads one or more messages written one segment per line (LF, CR LF or CR) and
-// returns each with CR terminators. A message starts at each MSH line.
-func splitMessages(s string) [][]byte {
+// returns each with CR terminators. A message starts at each MSH line. With trim, spaces and
+// tabs at the ends of lines are removed.
+func splitMessages(s string, trim bool) [][]byte {
 	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 	var out [][]byte
 	var cur []string
@@ -321,8 +324,10 @@ func splitMessages(s string) [][]byte {
 		}
 	}
 	for _, line := range strings.Split(s, "\n") {
-		line = strings.TrimRight(line, " \t")
-		if line == "" {
+		if trim {
+			line = strings.TrimRight(line, " \t")
+		}
+		if strings.TrimSpace(line) == "" {
 			continue
 		}
 		if strings.HasPrefix(line, "MSH") {

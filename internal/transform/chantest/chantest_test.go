@@ -119,8 +119,13 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestSplitMessages(t *testing.T) {
-	got := splitMessages("MSH|^~\\&|A\r\nPID|1\n\nMSH|^~\\&|B\rEVN|A01  \n")
+	got := splitMessages("MSH|^~\\&|A\r\nPID|1\n\nMSH|^~\\&|B\rEVN|A01  \n", true)
 	if len(got) != 2 || string(got[0]) != "MSH|^~\\&|A\rPID|1\r" || string(got[1]) != "MSH|^~\\&|B\rEVN|A01\r" {
 		t.Errorf("got %q", got)
+	}
+	// A message file keeps its values' trailing spaces (NTE-3 "  text  ").
+	got = splitMessages("MSH|^~\\&|A\rNTE|1||  text  \r  \rMSH|^~\\&|B\r", false)
+	if len(got) != 2 || string(got[0]) != "MSH|^~\\&|A\rNTE|1||  text  \r" || string(got[1]) != "MSH|^~\\&|B\r" {
+		t.Errorf("untrimmed: got %q", got)
 	}
 }
