@@ -933,6 +933,59 @@ func (vm *scriptVM) guardBuiltins() error {
 		limit(size - (n > 0 ? (n - 1) * s.length : 0));
 		return join.call(this, sep);
 	});
+	// replace and replaceAll run natively too: "x".repeat(1e5).replaceAll("", "y".repeat(1e4))
+	// would ask for a gigabyte at once and end the process. What the replacements add is
+	// counted first: each match adds the replacement, plus at most the match for each $ in
+	// it, or twice the whole string when it inserts the text before or after the match. A replacement function returns strings the
+	// script builds, under the time limit.
+	var replace = S.replace, replaceAll = S.replaceAll;
+	function added(str, pat, rep, all) {
+		if (typeof rep === "function") return 0;
+		var r = String(rep);
+		if (r.length === 0) return 0;
+		var dollars = r.split("$").length - 1, whole = r.indexOf("$\u0060") >= 0 || r.indexOf("$'") >= 0;
+		function one(matchLen) { return r.length + (whole ? 2 * str.length : dollars * matchLen); }
+		var size = 0, m;
+		if (pat instanceof RegExp) {
+			if (!pat.global) {
+				m = pat.exec(str);
+				pat.lastIndex = 0;
+				return m === null ? 0 : one(m[0].length);
+			}
+			var re = new RegExp(pat.source, pat.flags);
+			while ((m = re.exec(str)) !== null) {
+				size += one(m[0].length);
+				if (m[0].length === 0) re.lastIndex++;
+			}
+			return size;
+		}
+		var p = String(pat);
+		if (!all) return str.indexOf(p) >= 0 ? one(p.length) : 0;
+		if (p.length === 0) return (str.length + 1) * one(0);
+		for (var i = str.indexOf(p); i >= 0; i = str.indexOf(p, i + p.length)) size += one(p.length);
+		return size;
+	}
+	def(S, "replace", function(p, r) { var s = String(this); limit(added(s, p, r, false)); return replace.call(this, p, r); });
+	def(S, "replaceAll", function(p, r) { var s = String(this); limit(added(s, p, r, true)); return replaceAll.call(this, p, r); });
+	// JSON.stringify of a large structure is written natively at once: its size is counted
+	// first (strings, and a few bytes per value and key), down to 64 levels.
+	var stringify = JSON.stringify;
+	function jsonSize(v, depth) {
+		if (typeof v === "string") return v.length + 2;
+		if (v === null || typeof v !== "object" || depth > 64) return 8;
+		var n = 2, k;
+		if (Array.isArray(v)) {
+			for (k = 0; k < v.length; k++) n += 1 + jsonSize(v[k], depth + 1);
+			return n;
+		}
+		for (k in v) if (Object.prototype.hasOwnProperty.call(v, k)) n += k.length + 4 + jsonSize(v[k], depth + 1);
+		return n;
+	}
+	def(JSON, "stringify", function(v, replacer, space) {
+		var indent = typeof space === "number" ? Math.min(space, 10) : (typeof space === "string" ? Math.min(space.length, 10) : 0);
+		limit(jsonSize(v, 0) * (1 + indent));
+		return stringify.call(JSON, v, replacer, space);
+	});
 })`
 	v, err := vm.rt.RunString(prelude)
 	if err != nil {

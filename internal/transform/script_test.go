@@ -133,7 +133,10 @@ func TestScriptLimits(t *testing.T) {
 	for _, src := range []string{`"x".repeat(1e9)`, `"".padStart(1e9)`, `new Array(1e8).fill(0)`,
 		`new Array(1e8).join("xxxxxxxxxx")`, `String(new Array(1e8))`,
 		`var a = [], s = "y".repeat(1000); for (var i = 0; i < 100; i++) a.push(s); a.join("");`,
-		`var s = msg.raw(); for (;;) { msg.set("ZPI-3", s); }`} {
+		`var s = msg.raw(); for (;;) { msg.set("ZPI-3", s); }`,
+		`"x".repeat(1000).replaceAll("", "y".repeat(100))`,
+		`"x".repeat(1000).replace(/x/g, "$\u0060")`,
+		`var a = []; for (var i = 0; i < 100; i++) a.push("y".repeat(30)); JSON.stringify(a);`} {
 		// A long time limit: the memory guard must stop these, even under the race detector.
 		_, err := runScript(t, testDeps(t), src, ScriptOptions{MaxMemory: 4096, Timeout: 20 * time.Second})
 		if !errors.Is(err, ErrScriptMemory) {
@@ -149,6 +152,33 @@ func TestScriptLimits(t *testing.T) {
 	out, err := p.Run(context.Background(), parse(t, strings.Replace(er7(base...), "ZPI|7", "ZPI|8", 1)))
 	if err != nil || out.Outputs[0].Message.Get("ZPI-3") != "ok" {
 		t.Fatalf("second run: %v", err)
+	}
+}
+
+// TestScriptGuardedBuiltins: the built-ins wrapped by the memory guard give what they give
+// unwrapped.
+func TestScriptGuardedBuiltins(t *testing.T) {
+	src := `var out = [
+		"a-b-c".replaceAll("-", "+"),
+		"a-b-c".replace("-", "+"),
+		"20261127".replace(/(\d{4})(\d{2})(\d{2})/, "$3.$2.$1"),
+		"x1y22z".replace(/\d+/g, "[$&]"),
+		"abc".replace(/b/, "$\u0060$'"),
+		"aaa".replaceAll(/a/g, function(m) { return m.toUpperCase(); }),
+		"ab".replaceAll("", "-"),
+		JSON.stringify({a: [1, "x", null, true], b: {c: "d"}}),
+		JSON.stringify([1, 2], null, 2),
+		["p", "q", 3].join("/"),
+	];
+	msg.set("ZPI-3", out.join("|"));`
+	out, err := runScript(t, testDeps(t), src, ScriptOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `a+b+c|a+b-c|27.11.2026|x[1]y[22]z|aacc|AAA|-a-b-|{"a":[1,"x",null,true],"b":{"c":"d"}}|` + "[\n  1,\n  2\n]|p/q/3"
+	got := out.Outputs[0].Message.Get("ZPI-3")
+	if got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
 
