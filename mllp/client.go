@@ -401,6 +401,11 @@ func (c *Client) connect(ctx context.Context, cc *clientConn) error {
 			cc.dialErr = nil
 			return nil
 		}
+		var ne net.Error
+		if cut := !giveUp.IsZero() && !time.Now().Before(giveUp); cut && lastErr != nil &&
+			(errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()) {
+			err = lastErr // the attempt ConnectTimeout cut short says less than the one before (refused)
+		}
 		cc.dialErr = err
 		if ctx.Err() != nil {
 			if lastErr != nil && errors.Is(err, ctx.Err()) {

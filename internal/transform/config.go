@@ -233,9 +233,22 @@ func stepsFromConfig(list []*config.Node, deps Deps) ([]Step, []*config.Node, co
 	var errs config.Errors
 	var steps []Step
 	var nodes []*config.Node
+	encodedAs := "" // json or xml once an encode step made the body, until one back to er7
 	for _, sn := range list {
 		if sn == nil {
 			continue // an unknown kind, already reported by the decoder
+		}
+		switch kind := sn.Kind(); {
+		case kind == "fhir":
+			encodedAs = "FHIR JSON"
+		case kind == "encode":
+			encodedAs = sn.String(keyFormat)
+			if encodedAs == "er7" {
+				encodedAs = ""
+			}
+		case encodedAs != "" && kind != "route" && kind != "filter":
+			errs = append(errs, sn.Errorf("", "a %s step after the step that made the body %s would edit the HL7 message, not that body: put it before that step", kind, encodedAs))
+			continue
 		}
 		s, err := stepFromConfig(sn, deps)
 		if err != nil {

@@ -116,6 +116,36 @@ steps:
 	}
 }
 
+// TestStepsAfterEncode: in a destination's steps, an edit after the step that made a JSON,
+// XML or FHIR body would edit the HL7 message and not the body sent: it is a configuration
+// error. Routing and filtering after it, and edits after encoding back to er7, are fine.
+func TestStepsAfterEncode(t *testing.T) {
+	dir := t.TempDir()
+	n, err := config.Decode(filepath.Join(dir, "courier.yaml"), []byte(`
+steps:
+  - type: encode
+    format: json
+  - type: filter
+    expr: MSH["9.1"] == "ADT"
+  - type: set
+    path: PID-8
+    value: F
+  - type: encode
+    format: er7
+  - type: set
+    path: PID-8
+    value: M
+`), testRoot(), testRegistry(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = FromConfig(n, Deps{Channel: "lab", TableDir: dir, Clock: fixedClock}) // a destination's steps
+	want := "courier.yaml:7:5: steps[2]: a set step after the step that made the body json would edit the HL7 message, not that body: put it before that step"
+	if err == nil || strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "") != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+}
+
 // TestConfigErrors: every problem is reported at once, at its line, with what to do.
 func TestConfigErrors(t *testing.T) {
 	dir := t.TempDir()
