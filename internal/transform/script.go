@@ -939,10 +939,7 @@ func (vm *scriptVM) guardBuiltins() error {
 	// it, or twice the whole string when it inserts the text before or after the match. A replacement function returns strings the
 	// script builds, under the time limit.
 	var replace = S.replace, replaceAll = S.replaceAll;
-	function added(str, pat, rep, all) {
-		if (typeof rep === "function") return 0;
-		var r = String(rep);
-		if (r.length === 0) return 0;
+	function added(str, pat, r, all) {
 		var dollars = r.split("$").length - 1, whole = r.indexOf("$\u0060") >= 0 || r.indexOf("$'") >= 0;
 		function one(matchLen) { return r.length + (whole ? 2 * str.length : dollars * matchLen); }
 		var size = 0, m;
@@ -965,8 +962,15 @@ func (vm *scriptVM) guardBuiltins() error {
 		for (var i = str.indexOf(p); i >= 0; i = str.indexOf(p, i + p.length)) size += one(p.length);
 		return size;
 	}
-	def(S, "replace", function(p, r) { var s = String(this); limit(added(s, p, r, false)); return replace.call(this, p, r); });
-	def(S, "replaceAll", function(p, r) { var s = String(this); limit(added(s, p, r, true)); return replaceAll.call(this, p, r); });
+	function guarded(orig, all) {
+		return function(p, r) {
+			// Nothing to count for an empty replacement (the usual clean-up) or a function.
+			if (typeof r !== "function" && (r = String(r)).length > 0) limit(added(String(this), p, r, all));
+			return orig.call(this, p, r);
+		};
+	}
+	def(S, "replace", guarded(replace, false));
+	def(S, "replaceAll", guarded(replaceAll, true));
 	// JSON.stringify of a large structure is written natively at once: its size is counted
 	// first (strings, and a few bytes per value and key), down to 64 levels.
 	var stringify = JSON.stringify;
