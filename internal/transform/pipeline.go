@@ -24,6 +24,8 @@ type State interface {
 // Deps is what the engine gives a pipeline.
 type Deps struct {
 	// Logger receives the steps' logs (scripts' log.info, table reloads); nil discards them.
+	// It names the channel itself, as the server's per-channel loggers do: the steps add
+	// only what is theirs (the script, the table).
 	Logger *slog.Logger
 	// Channel is the channel's name, for logs and errors.
 	Channel string
@@ -101,9 +103,6 @@ func NewPipeline(deps Deps, filter string, steps ...Step) (*Pipeline, error) {
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
-	if deps.Channel != "" {
-		p.log = p.log.With("channel", deps.Channel)
-	}
 	c := newCompiler(&deps)
 	p.deps.Tables = c.tables
 	var errs []error
@@ -139,10 +138,10 @@ func newCompiler(deps *Deps) *compiler {
 		}
 		tables.OnReload = func(name string, err error) {
 			if err != nil {
-				log.Warn("table file could not be read again; keeping its previous entries", "channel", deps.Channel, "table", name, "err", err)
+				log.Warn("table file could not be read again; keeping its previous entries", "table", name, "err", err)
 				return
 			}
-			log.Info("table file read again", "channel", deps.Channel, "table", name)
+			log.Info("table file read again", "table", name)
 		}
 	}
 	return &compiler{tables: tables, clock: deps.Clock, loc: deps.Location, deps: deps}

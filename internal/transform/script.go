@@ -140,9 +140,6 @@ func (s *scriptStep) compile(c *compiler) error {
 		log = c.deps.Logger
 	}
 	s.log = log.With("script", s.o.Name)
-	if c.deps != nil && c.deps.Channel != "" {
-		s.log = s.log.With("channel", c.deps.Channel)
-	}
 	// Build one machine now: it proves the script's top level runs, and the pool starts warm.
 	vm, err := s.newVM()
 	if err != nil {

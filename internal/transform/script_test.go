@@ -215,16 +215,17 @@ func TestScriptConcurrent(t *testing.T) {
 func TestScriptLogs(t *testing.T) {
 	var b strings.Builder
 	deps := testDeps(t)
+	// As the server gives it: a logger that names the channel once.
 	deps.Logger = slog.New(slog.NewTextHandler(&b, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
 		if a.Key == slog.TimeKey {
 			return slog.Attr{}
 		}
 		return a
-	}}))
+	}})).With("channel", deps.Channel)
 	if _, err := runScript(t, deps, `log.warn("odd sender", "count", msg.count("OBX"));`, ScriptOptions{Name: "fix.js"}); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := b.String(), "level=WARN msg=\"odd sender\" script=fix.js channel=test count=2\n"; got != want {
+	if got, want := b.String(), "level=WARN msg=\"odd sender\" channel=test script=fix.js count=2\n"; got != want {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
 }
