@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -123,6 +124,17 @@ func TestBuild(t *testing.T) {
 	}
 	if d := out.Outputs[1].Destinations; len(d) != 1 || d[0] != "ehr" || out.Outputs[0].Destinations != nil {
 		t.Errorf("destinations %v %v", out.Outputs[0].Destinations, d)
+	}
+	// A route after the build routes the original and leaves the built message where its
+	// to: sends it.
+	route := must(Route(RouteOptions{Rules: []RouteRule{{When: `MSH["9.1"] == "ADT"`, To: []string{"billing"}}}, Default: []string{"archive"}}))
+	out, err = runSteps(t, er7(oru...), b, route)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Outputs) != 2 || !slices.Equal(out.Outputs[0].Destinations, []string{"archive"}) ||
+		!slices.Equal(out.Outputs[1].Destinations, []string{"ehr"}) {
+		t.Errorf("after a route: destinations %v and %v, want [archive] and [ehr]", out.Outputs[0].Destinations, out.Outputs[1].Destinations)
 	}
 	// Other delimiters in the template: values are encoded again.
 	b = must(Build(BuildOptions{Template: "MSH#*~\\&#A\nPID#1##{{PID-3}}##{{PID-5}}", Replace: true}))

@@ -194,6 +194,7 @@ func (p *Pipeline) Process(ctx context.Context, m *hl7.Message) (engine.Result, 
 type item struct {
 	msg    *hl7.Message
 	dests  []string
+	pinned bool // dests were given by the step that made the message (build's to:): route leaves them
 	body   []byte
 	ctype  string
 	drop   bool

@@ -93,6 +93,9 @@ func (s *routeStep) compile(c *compiler) error {
 }
 
 func (s *routeStep) apply(r *run, it *item) error {
+	if it.pinned {
+		return nil // a built message sent where its build step's to: says
+	}
 	var dests []string
 	matched := false
 	for i, rule := range s.o.Rules {

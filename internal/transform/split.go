@@ -195,7 +195,7 @@ func (s *buildStep) apply(r *run, it *item) error {
 	}
 	ni := &item{msg: nm, dests: it.dests}
 	if s.o.Destinations != nil {
-		ni.dests = s.o.Destinations
+		ni.dests, ni.pinned = s.o.Destinations, true
 	}
 	for _, st := range s.o.Steps {
 		if err := r.one(st, ni); err != nil {
