@@ -489,8 +489,14 @@ func (c *serverConn) serve() {
 			if s.inShutdown.Load() {
 				return
 			}
-			// An audit event: who tried to connect and why they were refused.
-			log.Warn("mllp: TLS handshake failed", "conn", c.info.ID, "remote", c.info.RemoteAddr.String(), "error", err)
+			// An audit event: who tried to connect and why they were refused. A peer that
+			// closed before sending a byte (a load balancer's health check, a port scan) is
+			// no refusal: it is logged at debug, and still counted.
+			level := slog.LevelWarn
+			if errors.Is(err, io.EOF) {
+				level = slog.LevelDebug
+			}
+			log.Log(s.ctx, level, "mllp: TLS handshake failed", "conn", c.info.ID, "remote", c.info.RemoteAddr.String(), "error", err)
 			s.Hooks.error(KindTLSHandshake)
 			s.Hooks.connReject(c.info.RemoteAddr, err)
 			return

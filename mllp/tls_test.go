@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/url"
@@ -444,4 +445,34 @@ func TestClientTLSToPlainReceiver(t *testing.T) {
 		t.Fatalf("Send: %v, want a TLS handshake error that says to check the receiver's TLS", err)
 	}
 	t.Log(err)
+}
+
+// TestTLSProbeLoggedAtDebug: a peer that connects to a TLS port and closes without a byte (a
+// load balancer's health check, a port scan) is counted as a failed handshake but logged at
+// debug, not as a warning; a peer that speaks plain MLLP there is still a warning.
+func TestTLSProbeLoggedAtDebug(t *testing.T) {
+	ca := newTestCA(t, "Test Hospital CA")
+	cert, _, _ := ca.issue(t, localhostSpec())
+	cfg, err := ServerTLS(ServerTLSOptions{Certificate: &cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &logBuffer{}
+	cnt := newCounters()
+	s := &Server{TLSConfig: cfg, Hooks: cnt.hooks(), Handler: ackHandler, ReadTimeout: 2 * time.Second,
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	addr := serve(t, s)
+	probe, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe.Close()
+	eventually(t, "the probe counted", func() bool { return cnt.err(KindTLSHandshake) == 1 })
+	if strings.Contains(logs.String(), "TLS handshake failed") {
+		t.Errorf("a probe was logged as a warning:\n%s", logs.String())
+	}
+	plain := dialRaw(t, addr)
+	plain.write(frameOf(string(testMessage("P1"))))
+	eventually(t, "the plain sender counted", func() bool { return cnt.err(KindTLSHandshake) == 2 })
+	eventually(t, "the plain sender logged", func() bool { return strings.Contains(logs.String(), "TLS handshake failed") })
 }
