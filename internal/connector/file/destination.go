@@ -54,7 +54,9 @@ func DestinationSpec() config.Spec {
 			"was received, in `time_zone`, formatted with a Go layout (`{{date:20060102}}`; a bare `{{date}}` is " +
 			"`20060102`; slashes in the layout make folders). Values from the message are made into safe names: " +
 			"anything but letters, digits and `-_.+=@,` becomes `_`, a leading `.` becomes `_`, an empty value is " +
-			"`_`, and a value is cut at 64 bytes, so no message can name a file outside the folder.\n\n" +
+			"`_`, and a value is cut at 64 bytes, so no message can name a file outside the folder. A folder or " +
+			"file name longer than 240 bytes (several values side by side) is cut to 240, keeping its extension, " +
+			"so that it fits the 255 bytes file systems allow.\n\n" +
 			"Writes are atomic: the content goes to a temporary file in the target folder (named `.<name>.*.tmp`, " +
 			"which the file source ignores), is synced to disk, then takes its name, and the folder is synced; " +
 			"no reader ever sees half a file.\n\n" +
@@ -116,7 +118,9 @@ func DestinationSpec() config.Spec {
 					{Name: keyName, Type: config.String, Default: "{{group}}.hl7",
 						Description: "Batch file name, a template with `{{group}}` (the group's name), `{{date:LAYOUT}}` " +
 							"(the time its window opened) and `{{seq}}` (the batch's number in its window: 1, 2...). It must " +
-							"contain `{{group}}` or `{{seq}}`, so that each batch gets its own file.",
+							"contain `{{group}}`, or `{{seq}}` and `{{date}}` (in it or in `path`), so that each batch gets its " +
+							"own file: `{{seq}}` starts again at 1 in each window, so the `{{date}}` layout must tell the " +
+							"windows apart (`20060102` for a daily schedule, `20060102-1504` for a shorter one).",
 						Example: "BILL_{{date:20060102}}_{{seq}}.txt"},
 					{Name: keyEnvelope, Type: config.String, Default: envelopeFile, Enum: []string{envelopeFile, envelopeBatch, envelopeNone},
 						Description: "Segments around the messages: `file` (FHS, BHS ... BTS, FTS), `batch` (BHS ... BTS), or " +
@@ -214,8 +218,10 @@ func NewDestination(n *config.Node, deps connector.Deps) (connector.Destination,
 		errs = append(errs, bn.Errorf(keyName, "%v", err))
 	} else if err := checkNameTemplate(b.name); err != nil {
 		errs = append(errs, bn.Errorf(keyName, "%v", err))
-	} else if !b.name.uses(partGroup) && !b.name.uses(partSeq) && (d.dir == nil || !d.dir.uses(partGroup) && !d.dir.uses(partSeq)) {
-		errs = append(errs, bn.Errorf(keyName, "the batch file name must contain {{group}} or {{seq}}, so that each batch gets its own file"))
+	} else if uses := func(k partKind) bool { return b.name.uses(k) || d.dir != nil && d.dir.uses(k) }; !uses(partGroup) && !(uses(partSeq) && uses(partDate)) {
+		// {{seq}} alone starts again at 1 in every window: each day's first batch would
+		// take (and replace) the name of the day before's.
+		errs = append(errs, bn.Errorf(keyName, "the batch file name must contain {{group}}, or {{seq}} and {{date}}, so that each batch gets its own file"))
 	}
 	fields := []struct {
 		key string

@@ -268,3 +268,25 @@ func TestDestinationWriteFailure(t *testing.T) {
 		t.Errorf("temporary files left: %q", tmp)
 	}
 }
+
+// TestDestinationLongName: values that together make a name longer than file systems allow
+// are cut, rather than failing every delivery of the message (and, in FIFO order, holding up
+// every message after it).
+func TestDestinationLongName(t *testing.T) {
+	base := t.TempDir()
+	d := mustDest(t, base, "path: out\nfile_name: \"{{MSH-10}}_{{MSH-10}}_{{MSH-10}}_{{MSH-10}}_{{MSH-10}}.hl7\"\n")
+	raw := adt(strings.Repeat("9", 300), "\r")
+	for i := range 2 {
+		resp, err := send(t, d, outbound(t, raw, int64(i+1)))
+		if err != nil {
+			t.Fatalf("send %d: %v", i+1, err)
+		}
+		name := filepath.Base(string(resp.Raw))
+		if len(name) > 255 || !strings.HasSuffix(name, ".hl7") {
+			t.Errorf("send %d wrote %q (%d bytes)", i+1, name, len(name))
+		}
+	}
+	if got := listDir(t, filepath.Join(base, "out")); len(got) != 2 || !strings.HasSuffix(got[0], "-1.hl7") {
+		t.Errorf("folder holds %q; want the name and the name with -1", got)
+	}
+}

@@ -227,13 +227,17 @@ type observation struct {
 	since time.Time
 }
 
-// knownFile is a file that stays in the folder after it was handled: kept (after: keep) or
-// rejected but not movable. While its size and modification time stay the same it is not
-// opened again; a rejected one is only moved again.
+// knownFile is a file that stays in the folder after it was handled: kept (after: keep),
+// rejected but not movable, or stored but not movable or deletable. While its size and
+// modification time stay the same it is not opened again; a rejected or stored one is only
+// moved (or deleted) again, without asking the store or logging it as "already stored" at
+// every poll.
 type knownFile struct {
 	size     int64
 	mtime    time.Time
-	rejected []error // why it goes to error_dir; nil for a kept file
+	rejected []error // why it goes to error_dir; nil for a kept or stored file
+	stored   bool    // its messages are stored; it is still to be moved or deleted
+	problems []error // with stored: its structural problems, which send it to error_dir
 }
 
 // Start checks that the folder exists and starts polling it in the background.
@@ -329,8 +333,11 @@ func (s *source) scan(ctx context.Context, r connector.Receiver) time.Duration {
 		size, mtime := info.Size(), info.ModTime()
 		if k, ok := s.known[name]; ok {
 			if k.size == size && k.mtime.Equal(mtime) {
-				if k.rejected != nil {
+				switch {
+				case k.rejected != nil:
 					s.reject(ctx, r, name, info, "", k.rejected)
+				case k.stored:
+					s.finish(name, info, k.problems)
 				}
 				continue
 			}
@@ -671,29 +678,41 @@ func logText(problems []error) string {
 }
 
 // finish moves a stored file on: to error_dir when it had problems, else as `after` says.
+// A file that cannot be moved or deleted is remembered as stored, so that the next polls
+// only try again.
 func (s *source) finish(name string, info fs.FileInfo, problems []error) {
 	path := filepath.Join(s.dir, name)
+	delete(s.watch, name)
+	done := true
 	switch {
 	case s.after == afterKeep:
 		s.known[name] = knownFile{size: info.Size(), mtime: info.ModTime()}
+		return
 	case len(problems) > 0:
-		s.moved(name, keyErrorDir, problems)
+		done = s.moved(name, keyErrorDir, problems)
 	case s.after == afterMove:
-		s.moved(name, keyDoneDir, nil)
+		done = s.moved(name, keyDoneDir, nil)
 	case s.after == afterDelete:
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			s.problem(name, "stored, but cannot delete the file; will try again", err)
-			return
+			done = false
+			break
 		}
+		s.resolved(name)
 		if err := syncDir(s.dir); err != nil {
 			s.problem(name, "deleted, but the folder could not be synced", err)
 		}
 	}
-	delete(s.watch, name)
+	if done {
+		delete(s.known, name)
+		return
+	}
+	s.known[name] = knownFile{size: info.Size(), mtime: info.ModTime(), stored: true, problems: problems}
 }
 
-// moved moves a stored file to done_dir or error_dir (key names which) and logs failures.
-func (s *source) moved(name, key string, problems []error) {
+// moved moves a stored file to done_dir or error_dir (key names which), logs failures, and
+// reports whether the file left the folder.
+func (s *source) moved(name, key string, problems []error) bool {
 	dir := s.doneDir
 	if key == keyErrorDir {
 		dir = s.errorDir
@@ -702,9 +721,11 @@ func (s *source) moved(name, key string, problems []error) {
 	switch {
 	case err != nil && dst == "":
 		s.problem(name, "stored, but cannot move the file to "+key+"; will try again", err)
+		return false
 	case err != nil:
 		s.log.Error("file moved to "+key+", but", "file", name, "err", err)
 	}
+	return true
 }
 
 // reject handles a file that holds nothing to store: it goes to error_dir with its reasons,

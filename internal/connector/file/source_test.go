@@ -571,3 +571,47 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+// TestSourceStoredButNotMovable: a file whose messages are stored but that cannot be moved
+// to done_dir (here a file stands where the folder should be) is moved again at each poll
+// without being keyed, looked up in the store or logged as "already stored" again, and goes
+// to done_dir once it can.
+func TestSourceStoredButNotMovable(t *testing.T) {
+	base := t.TempDir()
+	writeFile(t, filepath.Join(base, "x.hl7"), adt("M1", "\r"))
+	blocker := filepath.Join(base, "done")
+	writeFile(t, blocker, "not a folder")
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	s, err := newTestSourceDeps(t, "path: .\n"+fastPoll, connector.Deps{BaseDir: base, Logger: slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newTestReceiver()
+	startSource(t, s, r)
+	waitFor(t, 5*time.Second, "the file stored", func() bool { c, _ := r.stats(); return c == 1 })
+	time.Sleep(200 * time.Millisecond) // about 20 polls
+	key := keyOf(t, base, "x.hl7")
+	r.mu.Lock()
+	asks := r.seenAsks[key]
+	r.mu.Unlock()
+	if asks != 1 {
+		t.Errorf("the store was asked %d times whether the file was read; want 1 (before it was read)", asks)
+	}
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "the file moved to done", func() bool { return exists(filepath.Join(base, "done", "x.hl7")) })
+	stopSource(t, s)
+	if c, a := r.stats(); c != 1 || a != 1 {
+		t.Errorf("%d commits, %d attempts; want 1, 1", c, a)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if n := strings.Count(logs.String(), "cannot move the file to done_dir"); n != 1 {
+		t.Errorf("the failed move was logged %d times; want once:\n%s", n, logs.String())
+	}
+	if strings.Contains(logs.String(), "already stored") {
+		t.Errorf("the log says the file was already stored, poll after poll:\n%s", logs.String())
+	}
+}

@@ -55,6 +55,14 @@ const defaultDateLayout = "20060102"
 // the 255 bytes file systems allow.
 const maxValueBytes = 64
 
+// maxElemBytes bounds one element (a folder or file name) of an expanded template: several
+// values side by side can pass the 255 bytes file systems allow, which would fail every
+// delivery of the message. It leaves room for the -999 that exists: suffix adds.
+const maxElemBytes = 240
+
+// maxExtBytes is the longest extension that cutting an element keeps.
+const maxExtBytes = 16
+
 // parseTemplate reads a template. allowed lists the placeholder kinds the context permits
 // (batch file names cannot read a message); partLiteral is always allowed.
 func parseTemplate(src string, allowed ...partKind) (*template, error) {
@@ -160,8 +168,35 @@ func (t *template) literalElems() []string {
 	return out
 }
 
-// expand fills in the placeholders. The result uses forward slashes between elements.
+// expand fills in the placeholders. The result uses forward slashes between elements, each
+// cut to maxElemBytes.
 func (t *template) expand(v tmplValues) string {
+	elems := strings.Split(t.fill(v), "/")
+	for i, e := range elems {
+		elems[i] = cutElem(e)
+	}
+	return strings.Join(elems, "/")
+}
+
+// cutElem cuts a name longer than maxElemBytes, between characters, keeping its extension.
+func cutElem(e string) string {
+	if len(e) <= maxElemBytes {
+		return e
+	}
+	ext := filepath.Ext(e)
+	if len(ext) > maxExtBytes || ext == e {
+		ext = ""
+	}
+	stem := e[:len(e)-len(ext)]
+	n := maxElemBytes - len(ext)
+	for n > 0 && !utf8.RuneStart(stem[n]) {
+		n--
+	}
+	return stem[:n] + ext
+}
+
+// fill fills in the placeholders.
+func (t *template) fill(v tmplValues) string {
 	var b strings.Builder
 	for _, p := range t.parts {
 		switch p.kind {

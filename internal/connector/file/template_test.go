@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/courier-hl7/courier/hl7"
 )
@@ -38,6 +39,11 @@ func TestTemplateExpand(t *testing.T) {
 		{"{{NTE-3}}", "_hidden"},
 		{"{{ZZZ-1}}/{{ZZZ-2}}", "_CON/_nul.txt"},
 		{"{{ZZZ-3}}", strings.Repeat("x", 64)},
+		// Values side by side are cut together to 240 bytes, keeping the extension, so that
+		// the name and its -999 suffix fit the 255 bytes file systems allow.
+		{"{{ZZZ-3}}{{ZZZ-3}}{{ZZZ-3}}{{ZZZ-3}}.hl7", strings.Repeat("x", 236) + ".hl7"},
+		{"a/{{ZZZ-3}}_{{ZZZ-3}}_{{ZZZ-3}}_{{ZZZ-3}}/b", "a/" + strings.Repeat("x", 64) + "_" + strings.Repeat("x", 64) + "_" + strings.Repeat("x", 64) + "_" + strings.Repeat("x", 45) + "/b"},
+		{strings.Repeat("{{ZZZ-4}}", 30) + ".hl", strings.Repeat("Grüße__", 26) + "Gr.hl"}, // ü would end at byte 238 of 237
 		{"{{ZZZ-4}}", "Grüße__"},
 		{"{{ZZZ-5}}", "__"},
 		{"{{ZZZ-6}}|{{PV1-2}}|{{MSH-99}}", "_|_|_"}, // empty, missing segment, missing field
@@ -171,6 +177,9 @@ func FuzzTemplate(f *testing.F) {
 		for _, e := range strings.Split(got, "/") {
 			if e == ".." && !containsElem(tp.literalElems(), "..") {
 				t.Fatalf("%q with %q gives %q", tmpl, value, got)
+			}
+			if len(e) > maxElemBytes || !utf8.ValidString(e) && utf8.ValidString(tmpl) {
+				t.Fatalf("%q with %q gives the element %q (%d bytes)", tmpl, value, e, len(e))
 			}
 		}
 		for _, r := range got {
