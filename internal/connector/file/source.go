@@ -83,7 +83,10 @@ func SourceSpec() config.Spec {
 			{Name: keyMinAge, Type: config.Duration, Default: "2s", Min: config.Bound(0),
 				Description: "A file is read only once its size and modification time have stayed the same for this " +
 					"long (measured on Courier's clock, so a share's clock does not matter). 0 reads files as soon as " +
-					"they are seen.",
+					"they are seen. A file that stops inside a segment (its last byte is not a CR or LF) waits ten " +
+					"times as long: a writer that pauses mid-message must not have half a message read. A writer that pauses between messages for longer than this still has its file read in two " +
+					"parts, the second lost: such writers should write under a temporary name (`.part`, `.tmp`, or a " +
+					"leading `.`) and rename the file when it is complete.",
 				Example: "10s"},
 			{Name: keyAfter, Type: config.String, Default: afterMove, Enum: []string{afterMove, afterDelete, afterKeep},
 				Description: "What to do with a file once its messages are stored: `move` it to `done_dir`, `delete` it, or " +
@@ -351,6 +354,12 @@ func (s *source) scan(ctx context.Context, r connector.Receiver) time.Duration {
 		if age := now.Sub(o.since); age < s.minAge {
 			wait = min(wait, s.minAge-age)
 			continue
+		} else if need := s.unendedAge(); age < need && !endsWithLineEnd(filepath.Join(s.dir, name), size) {
+			// The file stops inside a segment: more likely a writer that paused than a file
+			// without its last line end. It gets a longer wait, so that a pause longer than
+			// min_age does not have half a message read as a message and the rest lost.
+			wait = min(wait, need-age)
+			continue
 		}
 		ready = append(ready, candidate{name: name, size: size, mtime: mtime})
 	}
@@ -384,6 +393,30 @@ func (s *source) scan(ctx context.Context, r connector.Receiver) time.Duration {
 		s.handle(ctx, r, c)
 	}
 	return max(wait, time.Millisecond)
+}
+
+// unendedFactor multiplies min_age for a file that does not end with a line end (see scan).
+const unendedFactor = 10
+
+// unendedAge is how long a file that stops inside a segment must stay unchanged: ten times
+// min_age (none when min_age is 0: files are read as soon as they are seen).
+func (s *source) unendedAge() time.Duration {
+	return unendedFactor * s.minAge
+}
+
+// endsWithLineEnd reports whether the file of the given size ends with CR or LF (a file that
+// cannot be read says yes: opening it will report the problem).
+func endsWithLineEnd(path string, size int64) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return true
+	}
+	defer f.Close()
+	var b [1]byte
+	if _, err := f.ReadAt(b[:], size-1); err != nil {
+		return true
+	}
+	return b[0] == '\r' || b[0] == '\n'
 }
 
 // candidate is a file that is ready to read.

@@ -109,6 +109,47 @@ func TestSourcePartialFile(t *testing.T) {
 	}
 }
 
+// TestSourcePausedWriter: a file that stops inside a segment is not read at min_age, but
+// waits ten times as long (10 s here), so that a writer pausing mid-message does not have
+// half a message read; a file without its last line end is still read in the end.
+func TestSourcePausedWriter(t *testing.T) {
+	base := t.TempDir()
+	s := mustSource(t, base, "path: .\nmin_age: 1s\npoll: 1m\n")
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return now }
+	r := newTestReceiver()
+	ctx := context.Background()
+	path := filepath.Join(base, "paused.hl7")
+	msgs := adts("P", 3, "\r")
+
+	writeFile(t, path, msgs[0]+msgs[1][:20]) // the writer pauses inside message 2
+	s.scan(ctx, r)
+	now = now.Add(5 * time.Second) // well past min_age
+	if wait := s.scan(ctx, r); wait != 5*time.Second {
+		t.Errorf("an unended file waits %v more, want 5s (10 s in all)", wait)
+	}
+	if c, a := r.stats(); c != 0 || a != 0 {
+		t.Fatalf("a file stopping inside a segment was read at min_age: %d commits, %d attempts", c, a)
+	}
+	appendFile(t, path, msgs[1][20:]+msgs[2]) // the writer comes back and finishes
+	s.scan(ctx, r)
+	now = now.Add(time.Second)
+	s.scan(ctx, r)
+	if got := r.messages(); !slices.Equal(got, msgs) {
+		t.Errorf("messages: got %q, want %q", got, msgs)
+	}
+
+	// A file that really ends without a line end is read once it stays unchanged for 10 s.
+	last := adts("Q", 1, "\r")[0]
+	writeFile(t, filepath.Join(base, "noend.hl7"), strings.TrimSuffix(last, "\r"))
+	s.scan(ctx, r)
+	now = now.Add(10 * time.Second)
+	s.scan(ctx, r)
+	if got := r.messages(); len(got) != 4 {
+		t.Errorf("a file without its last line end was not read after 10 s: %d messages", len(got))
+	}
+}
+
 func appendFile(t testing.TB, path, s string) {
 	t.Helper()
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
