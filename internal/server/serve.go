@@ -68,6 +68,12 @@ func Run(ctx context.Context, o RunOptions) error {
 		closePlan(plan)
 		return fmt.Errorf("create data directory: %w", err)
 	}
+	lock, err := lockStore(s.StorePath)
+	if err != nil {
+		closePlan(plan)
+		return err
+	}
+	defer lock.release() // after the store is closed: every return below closes it first
 	st, err = openStore(ctx, s, log)
 	if err != nil {
 		closePlan(plan)
@@ -118,6 +124,7 @@ func Run(ctx context.Context, o RunOptions) error {
 		log.Error("some channels did not start", "err", err)
 	}
 	printSummary(o.Out, plan, eng, metricsSrv)
+	warnStrandedQueues(ctx, st, plan.Channels, log)
 	if o.Started != nil {
 		o.Started(eng)
 	}
@@ -141,7 +148,7 @@ func Run(ctx context.Context, o RunOptions) error {
 		case <-ctx.Done():
 			done = true
 		case <-reload:
-			doReload(ctx, eng, LoadOptions{File: o.File, Env: o.Env, Receiver: lookup, Logs: o.Logs, Store: getStore}, log)
+			doReload(ctx, eng, st, plan.Settings, LoadOptions{File: o.File, Env: o.Env, Receiver: lookup, Logs: o.Logs, Store: getStore}, log)
 		}
 	}
 
@@ -199,13 +206,20 @@ func noneRunning(eng *engine.Engine) bool {
 }
 
 // doReload reads the configuration again and restarts the channels whose configuration
-// changed. A configuration with errors is refused and everything keeps running.
-func doReload(ctx context.Context, eng *engine.Engine, lo LoadOptions, log *slog.Logger) {
+// changed. A configuration with errors is refused and everything keeps running. running
+// are the settings Courier started with: the server and store settings are not reloaded,
+// and a change to them is reported rather than silently ignored.
+func doReload(ctx context.Context, eng *engine.Engine, st store.Store, running Settings, lo LoadOptions, log *slog.Logger) {
 	plan, err := Load(lo)
 	if err != nil {
 		log.Error("reload refused: the configuration has errors; the running configuration stays", "err", err)
 		return
 	}
+	if keys := restartOnly(running, plan.Settings); len(keys) > 0 {
+		log.Warn("reload: these settings take effect only when Courier restarts; the running values stay",
+			"settings", strings.Join(keys, ","))
+	}
+	defer warnStrandedQueues(ctx, st, plan.Channels, log)
 	before := map[string]bool{}
 	for _, c := range eng.Status() {
 		before[c.Name] = true
@@ -245,6 +259,9 @@ func doReload(ctx context.Context, eng *engine.Engine, lo LoadOptions, log *slog
 func openStore(ctx context.Context, s Settings, log *slog.Logger) (store.Store, error) {
 	switch s.StoreDriver {
 	case "sqlite", "":
+		if err := createPrivate(s.StorePath); err != nil {
+			return nil, fmt.Errorf("open store %s: %w", s.StorePath, err)
+		}
 		st, err := sqlite.Open(ctx, s.StorePath, sqlite.Options{Logger: log.With("component", "store")})
 		if err != nil {
 			return nil, fmt.Errorf("open store %s: %w", s.StorePath, err)
@@ -252,6 +269,25 @@ func openStore(ctx context.Context, s Settings, log *slog.Logger) (store.Store, 
 		return st, nil
 	}
 	return nil, fmt.Errorf("unknown store driver %q", s.StoreDriver)
+}
+
+// createPrivate creates the store's database file, empty, readable by its owner and group
+// only, when it does not exist yet. SQLite would create it with 0644 less the umask, readable
+// by every user of the machine, and gives its -wal and -shm files the database's permissions:
+// message content is stored as received (patient data), and the folder around a store.path
+// may be open to all. An existing file keeps the permissions its operator gave it.
+func createPrivate(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 func newLogger(w io.Writer, s Settings) *slog.Logger {
@@ -359,4 +395,59 @@ func printSummary(w io.Writer, p *Plan, eng *engine.Engine, metrics *http.Server
 		fmt.Fprintf(w, "  metrics:  http://%s/metrics\n", metrics.Addr)
 	}
 	fmt.Fprintln(w, "Stop with Ctrl-C (SIGTERM); reload the configuration with SIGHUP.")
+}
+
+// restartOnly names the server and store settings that differ between the running
+// configuration and a reloaded one: a reload restarts channels only, so these keep their
+// running values until Courier restarts.
+func restartOnly(running, next Settings) []string {
+	var keys []string
+	for _, c := range []struct {
+		key     string
+		changed bool
+	}{
+		{"server.node_id", running.NodeID != next.NodeID},
+		{"server.data_dir", running.DataDir != next.DataDir},
+		{"server.log.level", running.LogLevel != next.LogLevel},
+		{"server.log.format", running.LogFormat != next.LogFormat},
+		{"server.metrics_listen", running.MetricsListen != next.MetricsListen},
+		{"server.shutdown_timeout", running.ShutdownTimeout != next.ShutdownTimeout},
+		{"store.driver", running.StoreDriver != next.StoreDriver},
+		{"store.path", running.StorePath != next.StorePath},
+		{"store.prune_content_after", running.PruneContent != next.PruneContent},
+		{"store.delete_after", running.DeleteAfter != next.DeleteAfter},
+	} {
+		if c.changed {
+			keys = append(keys, c.key)
+		}
+	}
+	return keys
+}
+
+// warnStrandedQueues warns about queues that hold entries waiting for a destination no
+// running channel has: after a destination or channel is renamed, removed or disabled, its
+// queued messages (acknowledged to their senders) are delivered by nothing, and nothing else
+// would say so. The warning says what to do: configure the destination again under its old
+// name, or skip the entries.
+func warnStrandedQueues(ctx context.Context, st store.Store, channels []engine.ChannelConfig, log *slog.Logger) {
+	running := map[[2]string]bool{}
+	for _, c := range channels {
+		for _, d := range c.Destinations {
+			running[[2]string{c.Name, d.Name}] = true
+		}
+	}
+	stats, err := st.Stats(ctx)
+	if err != nil {
+		log.Error("check queues for destinations no longer configured", "err", err)
+		return
+	}
+	for _, q := range stats {
+		waiting := q.Pending + q.Held + q.Errors
+		if waiting == 0 || running[[2]string{q.Channel, q.Destination}] {
+			continue
+		}
+		log.Warn("entries wait for a destination that is not running: they will not be delivered until a channel "+
+			"configures it again under this name, or an operator skips them (courier messages skip)",
+			"channel", q.Channel, "destination", q.Destination, "waiting", q.Pending, "held", q.Held, "errors", q.Errors)
+	}
 }
