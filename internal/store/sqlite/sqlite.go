@@ -133,7 +133,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	// itself; an invariant test checks that none is orphaned).
 	wdb, err := sql.Open("sqlite", dsn(path, opts.BusyTimeout, opts.CacheKiB,
 		"journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(0)", "temp_store(MEMORY)",
-		fmt.Sprintf("journal_size_limit(%d)", walSizeLimit), "wal_autocheckpoint(0)"))
+		fmt.Sprintf("journal_size_limit(%d)", walSizeLimit), "wal_autocheckpoint(0)",
+		// Deleted content is overwritten with zeros: pruned messages (patient data) must not
+		// stay readable in the file's free pages.
+		"secure_delete(1)"))
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -387,5 +388,40 @@ func TestNoTemporaryBTrees(t *testing.T) {
 	rows.Close()
 	if !found {
 		t.Fatal("a constant IN list of three values built no temporary B-tree: the check cannot fail")
+	}
+}
+
+// TestPrunedContentLeavesNoTrace: once content is pruned and the store closed (the WAL
+// checkpointed), the message bytes are nowhere in the database file: deleted content is
+// overwritten, not left in free pages.
+func TestPrunedContentLeavesNoTrace(t *testing.T) {
+	s := openTest(t, Options{})
+	const canary = "ZZCANARYSURNAME"
+	var msgs []*store.NewMessage
+	for i := range 200 {
+		m := newMsg(fmt.Sprint("T", i))
+		m.Raw = append(m.Raw, "NK1|1|"+canary+"^KIN\r"...)
+		msgs = append(msgs, m)
+	}
+	if _, err := s.Receive(ctx, &store.ReceiveRequest{Messages: msgs}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Prune(ctx, base.Add(time.Hour), false, 1000); err != nil || n != len(msgs) {
+		t.Fatalf("Prune = %d, %v", n, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(s.path + suffix)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := bytes.Count(b, []byte(canary)); n > 0 {
+			t.Errorf("courier.db%s holds the pruned content %d times", suffix, n)
+		}
 	}
 }
