@@ -74,6 +74,12 @@ type channel struct {
 	// way: a stop waits for them, so that an orderly shutdown loses none of them.
 	storing pendingCommits
 
+	// failMu guards when a message the store refused was last logged, and how many were not
+	// since (see notStored).
+	failMu     sync.Mutex
+	failLogged time.Time
+	failQuiet  int
+
 	waitMu  sync.Mutex
 	waiters map[waitKey]chan connector.Response // after-delivery
 }
@@ -207,9 +213,25 @@ func (c *channel) commit(ctx context.Context, p *prepared, file *store.FileMark)
 }
 
 // notStored answers a message the store refused: never positively.
+// notStoredLogEvery is the least time between two logs of messages the store refused.
+const notStoredLogEvery = 10 * time.Second
+
 func (c *channel) notStored(p *prepared, err error, start time.Time) (connector.Reply, error) {
 	c.e.metrics.StoreFail.WithLabelValues(c.cfg.Name).Inc()
-	c.log.Error("message not stored; answered negatively", "control_id", controlID(p), "err", err)
+	// While the store refuses (a full disk), every message fails alike: the first is logged,
+	// then one line per notStoredLogEvery with how many were not (the metric counts all).
+	c.failMu.Lock()
+	now := time.Now()
+	logIt, quiet := now.Sub(c.failLogged) >= notStoredLogEvery, c.failQuiet
+	if logIt {
+		c.failLogged, c.failQuiet = now, 0
+	} else {
+		c.failQuiet++
+	}
+	c.failMu.Unlock()
+	if logIt {
+		c.log.Error("message not stored; answered negatively", "control_id", controlID(p), "err", err, "not_logged_since_last", quiet)
+	}
 	rep := connector.Reply{}
 	if c.cfg.AckMode != AckNone && p.parsed != nil && !p.parsed.IsACK() {
 		code := hl7.AckAR

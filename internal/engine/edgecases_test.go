@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -269,4 +270,56 @@ func TestCorrectedResendOfRejectedMessage(t *testing.T) {
 	if dup := receive(t, e, "c", msg("RJ1")); !dup.Duplicate {
 		t.Errorf("resend of the corrected message not a duplicate: %+v", dup)
 	}
+}
+
+// TestRefusedMessagesLoggedOnce: while the store refuses every message (here it is closed;
+// a full disk does the same), the refusals are answered one by one but logged once per
+// interval, with the count of those not logged.
+func TestRefusedMessagesLoggedOnce(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "courier.db"), sqlite.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs lockedBuilder
+	e, err := New(Options{Store: st, NodeID: "test", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = e.Stop(ctx)
+	})
+	start(t, e, ChannelConfig{Name: "c", Destinations: []DestinationConfig{{Name: "d", Dest: newRecorder(), Retry: fastRetry()}}})
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := e.Receiver("c")
+	for i := range 50 {
+		rep, err := r.Receive(context.Background(), &connector.Inbound{Raw: msg(fmt.Sprint("NS", i)), ReceivedAt: time.Now()})
+		if !errors.Is(err, connector.ErrNotStored) || ackCode(t, rep.Ack) != "AR" {
+			t.Fatalf("message %d: %v, %q; want refused with AR", i, err, rep.Ack)
+		}
+	}
+	if n := strings.Count(logs.String(), "message not stored"); n != 1 {
+		t.Errorf("50 refusals logged %d times, want once within the interval", n)
+	}
+}
+
+// lockedBuilder is a strings.Builder safe for a logger's concurrent writes.
+type lockedBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuilder) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuilder) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
