@@ -66,7 +66,7 @@ func RootSpec() config.Spec {
 					{Name: keyLevel, Type: config.String, Default: "info", Enum: []string{"debug", "info", "warn", "error"}, Description: "Least severe level written."},
 					{Name: keyFormat, Type: config.String, Default: "text", Enum: []string{"text", "json"}, Description: "Line format: text for people, json for log collectors."},
 				}},
-				{Name: keyMetrics, Type: config.String, Default: "", Description: "Address to serve Prometheus metrics on (`/metrics`), such as `127.0.0.1:9090`; empty for none.", Example: "127.0.0.1:9090"},
+				{Name: keyMetrics, Type: config.String, Default: "", Description: "Address to serve Prometheus metrics on (`/metrics`), such as `127.0.0.1:9090`; empty for none. docs/metrics.md lists them.", Example: "127.0.0.1:9090"},
 				{Name: keyShutdown, Type: config.Duration, Default: "10s", Description: "How long a stop (SIGTERM) may take: sources stop, messages in flight are stored and answered, sends in flight finish."},
 			}},
 			{Name: keyStore, Type: config.Object, Description: "Where messages, queues and their history are kept.", Fields: []config.Field{
