@@ -127,3 +127,9 @@ type Batcher interface {
 	// the engine flushes the group again.
 	Flush(ctx context.Context, group string, msgs []*Outbound) error
 }
+
+// A BatchLimit is a Batcher whose groups hold at most MaxMessages messages (0: no limit):
+// the engine puts no more than that in one group, and flushes it before holding more.
+type BatchLimit interface {
+	MaxMessages() int
+}

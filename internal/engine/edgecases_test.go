@@ -323,3 +323,42 @@ func (l *lockedBuilder) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// limitBatcher is a countBatcher that declares its limit (connector.BatchLimit) and starts a
+// new group after each flush, as the file destination does.
+type limitBatcher struct {
+	countBatcher
+}
+
+func (b *limitBatcher) MaxMessages() int { return b.max }
+func (b *limitBatcher) Group(time.Time) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return fmt.Sprint("g", len(b.flushed)+1)
+}
+
+// TestBatchGroupsKeepTheirLimit: 12 messages arrive at once for a batch destination whose
+// groups hold at most 5: they go out as 5, 5 and (when the window closes) 2, never 12 in one.
+func TestBatchGroupsKeepTheirLimit(t *testing.T) {
+	e, _ := newEngine(t)
+	b := &limitBatcher{countBatcher: countBatcher{recorder: *newRecorder(), max: 5}}
+	start(t, e, ChannelConfig{Name: "c", Destinations: []DestinationConfig{{Name: "file", Dest: b}}})
+	r, _ := e.Receiver("c")
+	ins := make([]*connector.Inbound, 12)
+	for i := range ins {
+		ins[i] = &connector.Inbound{Raw: msg(fmt.Sprintf("L%03d", i))}
+	}
+	if _, err := r.ReceiveFile(context.Background(), "batch.hl7", "k1", ins); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "two full groups flushed", func() bool {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return len(b.flushed) >= 2
+	})
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.flushed[0] != 5 || b.flushed[1] != 5 {
+		t.Errorf("groups flushed with %v messages, want 5 and 5", b.flushed)
+	}
+}

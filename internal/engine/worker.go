@@ -310,12 +310,26 @@ func releaseOutbound(outs []*connector.Outbound) {
 func (d *destination) batchRound(ctx context.Context, b connector.Batcher) (time.Time, error) {
 	st := d.ch.e.store
 	now := time.Now()
-	res, err := st.Claim(ctx, store.ClaimRequest{Channel: d.ch.cfg.Name, Destination: d.cfg.Name, Owner: d.owner, Lease: time.Minute, Max: 256, Now: now})
+	// Every held entry counts (a group is due at max_messages, 5000 say), and none is read.
+	counts, err := st.HeldGroups(ctx, d.ch.cfg.Name, d.cfg.Name)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("claim: %w", err)
+		return time.Time{}, fmt.Errorf("held entries: %w", err)
+	}
+	group := b.Group(now)
+	claimMax := 256
+	if bl, ok := b.(connector.BatchLimit); ok && bl.MaxMessages() > 0 {
+		// No more than the group has room for: a full group is flushed below, and the
+		// next round holds into the group that follows it.
+		claimMax = min(claimMax, max(bl.MaxMessages()-counts[group], 0))
+	}
+	var res store.ClaimResult
+	if claimMax > 0 {
+		res, err = st.Claim(ctx, store.ClaimRequest{Channel: d.ch.cfg.Name, Destination: d.cfg.Name, Owner: d.owner, Lease: time.Minute, Max: claimMax, Now: now})
+		if err != nil {
+			return time.Time{}, fmt.Errorf("claim: %w", err)
+		}
 	}
 	if len(res.Entries) > 0 {
-		group := b.Group(now)
 		outcomes := make([]store.Outcome, len(res.Entries))
 		for i, e := range res.Entries {
 			outcomes[i] = store.Outcome{EntryID: e.ID, Token: e.Token, Kind: store.OutcomeHeld, Group: group, Started: now, Finished: now}
@@ -323,11 +337,7 @@ func (d *destination) batchRound(ctx context.Context, b connector.Batcher) (time
 		if _, err := st.Record(ctx, outcomes); err != nil {
 			return time.Time{}, fmt.Errorf("hold: %w", err)
 		}
-	}
-	// Every held entry counts (a group is due at max_messages, 5000 say), and none is read.
-	counts, err := st.HeldGroups(ctx, d.ch.cfg.Name, d.cfg.Name)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("held entries: %w", err)
+		counts[group] += len(res.Entries)
 	}
 	groups := make([]string, 0, len(counts))
 	for g := range counts {
@@ -335,6 +345,7 @@ func (d *destination) batchRound(ctx context.Context, b connector.Batcher) (time
 	}
 	sort.Strings(groups)
 	next := farFuture
+	flushed := false
 	for _, g := range groups {
 		due, at := b.Due(g, counts[g], now)
 		if !due {
@@ -349,9 +360,12 @@ func (d *destination) batchRound(ctx context.Context, b connector.Batcher) (time
 			if retry.Before(next) {
 				next = retry
 			}
+			continue
 		}
+		flushed = true
 	}
-	if len(res.Entries) > 0 {
+	if len(res.Entries) > 0 || claimMax == 0 && flushed {
+		// More may be waiting: entries were held, or a full group was just flushed.
 		return time.Time{}, nil
 	}
 	return next, nil

@@ -86,6 +86,9 @@ func (b *batchDestination) Group(now time.Time) string {
 	return groupName(base, seq)
 }
 
+// MaxMessages implements connector.BatchLimit: a group holds at most max_messages.
+func (b *batchDestination) MaxMessages() int { return b.max }
+
 // Due reports that a group must be written once it holds max_messages, or once its window
 // has closed (the next fire time after its opening has come); otherwise it returns that time.
 func (b *batchDestination) Due(group string, held int, now time.Time) (bool, time.Time) {

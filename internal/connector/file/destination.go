@@ -113,7 +113,7 @@ func DestinationSpec() config.Spec {
 						Example: "30 1 * * MON-FRI"},
 					{Name: keyMaxMessages, Type: config.Int, Default: 0, Min: config.Bound(0),
 						Description: "Write a batch as soon as it holds this many messages, without waiting for the " +
-							"schedule. 0: no limit. A batch may hold a few more when many messages arrive at once.",
+							"schedule. 0: no limit. A batch never holds more.",
 						Example: 5000},
 					{Name: keyName, Type: config.String, Default: "{{group}}.hl7",
 						Description: "Batch file name, a template with `{{group}}` (the group's name), `{{date:LAYOUT}}` " +
