@@ -59,7 +59,7 @@ func RootSpec() config.Spec {
 			"Values may use `${NAME}` or `${NAME:-default}` (environment variables) and `${file:PATH}` (a secret " +
 			"read from a file). Keys starting with `x-` are ignored, so a file can hold YAML anchors.",
 		Fields: []config.Field{
-			{Name: keyServer, Type: config.Object, Description: "The Courier process.", Fields: []config.Field{
+			{Name: keyServer, Type: config.Object, Description: "The Courier process. Read when Courier starts: a reload (SIGHUP) restarts channels only, and logs which of these settings it did not apply.", Fields: []config.Field{
 				{Name: keyNodeID, Type: config.String, Description: "Name of this node in queue leases. Stable across restarts, so that a node takes back its own leases after a crash. Default: the name kept in the file `node-id` beside the store's database, the host name when that file was first written (a host name that changes later, as a container's does, does not change it).", Example: "courier-1"},
 				{Name: keyDataDir, Type: config.String, Default: "./courier-data", Description: "Directory for the store and other state; relative to the directory Courier starts in.", Example: "/var/lib/courier"},
 				{Name: keyLog, Type: config.Object, Description: "Logging. Logs never carry message content.", Fields: []config.Field{
@@ -69,7 +69,7 @@ func RootSpec() config.Spec {
 				{Name: keyMetrics, Type: config.String, Default: "", Description: "Address to serve Prometheus metrics on (`/metrics`), such as `127.0.0.1:9090`; empty for none. docs/metrics.md lists them.", Example: "127.0.0.1:9090"},
 				{Name: keyShutdown, Type: config.Duration, Default: "10s", Description: "How long a stop (SIGTERM) may take: sources stop, messages in flight are stored and answered, sends in flight finish."},
 			}},
-			{Name: keyStore, Type: config.Object, Description: "Where messages, queues and their history are kept.", Fields: []config.Field{
+			{Name: keyStore, Type: config.Object, Description: "Where messages, queues and their history are kept. Read when Courier starts, like `server`; retention runs when Courier starts and then once a minute.", Fields: []config.Field{
 				{Name: keyDriver, Type: config.String, Default: "sqlite", Enum: []string{"sqlite"}, Description: "Store implementation. `sqlite`: an embedded database file (one node)."},
 				{Name: keyPath, Type: config.String, Default: "", Description: "Database file. Default: courier.db in the data directory.", Example: "/var/lib/courier/courier.db"},
 				{Name: keyPruneContent, Type: config.Duration, Default: "0", Description: "Remove the content of messages older than this whose deliveries are all done; their metadata and history stay. 0 keeps content.", Example: "720h"},
