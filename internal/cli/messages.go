@@ -170,9 +170,11 @@ and that view is recorded in the message's history.`,
 			if err != nil {
 				return err
 			}
-			if content {
+			if content && !m.Pruned {
+				// Who looked at patient data is part of the audit trail; a pruned message
+				// shows none.
 				_ = st.AddEvent(cmd.Context(), store.Event{MessageID: id, Time: time.Now(), Kind: "viewed", Actor: actor(), Detail: "content shown by courier messages show"})
-			} else {
+			} else if !content {
 				m.Raw, m.Processed, m.Ack = nil, nil, nil
 				for _, a := range m.Attempts {
 					a.Response = nil
@@ -241,7 +243,9 @@ func printMessage(w io.Writer, m *store.Message, content bool) {
 			fmt.Fprintf(w, "  %s  %-11s %-8s %s\n", ev.Time.Local().Format("2006-01-02 15:04:05.000"), ev.Kind, ev.Actor, ev.Detail)
 		}
 	}
-	if content {
+	if content && m.Pruned {
+		fmt.Fprintln(w, "Content: removed by retention (store.prune_content_after); the metadata and history above remain.")
+	} else if content {
 		fmt.Fprintln(w, "Content:")
 		fmt.Fprintln(w, indentLines(m.Raw))
 		if len(m.Processed) > 0 {

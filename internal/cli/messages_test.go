@@ -12,6 +12,7 @@ import (
 	"github.com/courier-hl7/courier/internal/connector"
 	_ "github.com/courier-hl7/courier/internal/connector/all" // the connectors a configuration names
 	"github.com/courier-hl7/courier/internal/engine"
+	"github.com/courier-hl7/courier/internal/store"
 	"github.com/courier-hl7/courier/internal/store/sqlite"
 )
 
@@ -140,5 +141,32 @@ func TestMessagesReprocess(t *testing.T) {
 	code, out, _ = run(t, "", "messages", "--db", db, "show", "3")
 	if code != 0 || !strings.Contains(out, "reprocessed from message 1") {
 		t.Errorf("show 3: %s", out)
+	}
+}
+
+// TestMessagesShowPruned: show --content on a message whose content retention removed says
+// so, and records no view (no patient data was shown).
+func TestMessagesShowPruned(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "courier.db")
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, db, sqlite.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := "MSH|^~\\&|LIS|LAB|EHR|HOSP|20261127090000||ORU^R01|P1|P|2.5.1\rPID|1||123^^^HOSP^MR||DOE^JANE\r"
+	if _, err := st.Receive(ctx, &store.ReceiveRequest{Messages: []*store.NewMessage{{Channel: "lab", Raw: []byte(raw), ReceivedAt: time.Now()}}}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := st.Prune(ctx, time.Now().Add(time.Hour), false, 10)
+	st.Close()
+	if err != nil || n == 0 {
+		t.Fatalf("Prune = %d, %v", n, err)
+	}
+	code, out, errOut := run(t, "", "messages", "--db", db, "show", "--content", "1")
+	if code != 0 || !strings.Contains(out, "Content: removed by retention") || strings.Contains(out, "DOE^JANE") {
+		t.Errorf("show --content of a pruned message: %d %s %s", code, out, errOut)
+	}
+	if _, out, _ = run(t, "", "messages", "--db", db, "show", "1"); strings.Contains(out, "viewed") {
+		t.Errorf("a view of pruned content was recorded: %s", out)
 	}
 }

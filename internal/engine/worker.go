@@ -254,7 +254,7 @@ func (d *destination) deliver(ctx context.Context, e *store.Entry) store.Outcome
 	}
 	o.Kind = store.OutcomeRetry
 	o.NextAttemptAt = o.Finished.Add(d.cfg.Retry.Delay(attempt))
-	d.log.Warn("delivery failed; will retry", "message", e.MessageID, "control_id", e.Meta.ControlID, "attempt", attempt, "retry_at", o.NextAttemptAt.Format(time.RFC3339), "failure", kind, "code", code)
+	d.log.Warn("delivery failed; will retry", "message", e.MessageID, "control_id", e.Meta.ControlID, "attempt", attempt, "retry_at", o.NextAttemptAt.Format("2006-01-02T15:04:05.000Z07:00"), "failure", kind, "code", code)
 	return o
 }
 

@@ -348,7 +348,11 @@ func startRetention(st store.Store, s Settings, log *slog.Logger) func() {
 					time.Sleep(50 * time.Millisecond)
 				}
 				if total > 0 {
-					log.Info("retention", "pruned", total, "deleted", job.all)
+					if job.all {
+						log.Info("retention: messages deleted, with their history", "messages", total, "older_than", job.age.String())
+					} else {
+						log.Info("retention: content removed, metadata and history kept", "messages", total, "older_than", job.age.String())
+					}
 				}
 			}
 			select {
