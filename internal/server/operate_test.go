@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/courier-hl7/courier/internal/engine"
 	"github.com/courier-hl7/courier/mllp"
 )
 
@@ -34,52 +33,6 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-// run is one Run in the background.
-type run struct {
-	cancel  context.CancelFunc
-	done    chan error
-	started chan *engine.Engine
-}
-
-func startRun(file string, logs io.Writer, reload <-chan struct{}) *run {
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &run{cancel: cancel, done: make(chan error, 1), started: make(chan *engine.Engine, 1)}
-	go func() {
-		r.done <- Run(ctx, RunOptions{File: file, Out: io.Discard, Logs: logs, Reload: reload,
-			Started: func(e *engine.Engine) { r.started <- e }})
-	}()
-	return r
-}
-
-// stop cancels the run and waits at most 15 s for it to return.
-func (r *run) stop(t *testing.T) {
-	t.Helper()
-	r.cancel()
-	select {
-	case <-r.done:
-	case <-time.After(15 * time.Second):
-		t.Error("Run did not return within 15 s of cancel")
-	}
-}
-
-func (r *run) waitStarted(t *testing.T) {
-	t.Helper()
-	select {
-	case <-r.started:
-	case err := <-r.done:
-		t.Fatalf("Run: %v", err)
-	case <-time.After(15 * time.Second):
-		t.Fatal("not started within 15 s")
-	}
-}
-
-func writeConfig(t *testing.T, file, cfg string) {
-	t.Helper()
-	if err := os.WriteFile(file, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestSecondServeOnOneStoreRefused: a second serve on the store of a running one is refused
