@@ -72,7 +72,7 @@ func RootSpec() config.Spec {
 			{Name: keyStore, Type: config.Object, Description: "Where messages, queues and their history are kept. Read when Courier starts, like `server`; retention runs when Courier starts and then once a minute.", Fields: []config.Field{
 				{Name: keyDriver, Type: config.String, Default: "sqlite", Enum: []string{"sqlite"}, Description: "Store implementation. `sqlite`: an embedded database file (one node)."},
 				{Name: keyPath, Type: config.String, Default: "", Description: "Database file. Default: courier.db in the data directory.", Example: "/var/lib/courier/courier.db"},
-				{Name: keyPruneContent, Type: config.Duration, Default: "0", Description: "Remove the content of messages older than this whose deliveries are all done; their metadata and history stay. 0 keeps content.", Example: "720h"},
+				{Name: keyPruneContent, Type: config.Duration, Default: "0", Description: "Remove the content of messages older than this whose deliveries are all done, with their error texts (which quote it); their metadata, statuses and history stay. 0 keeps content.", Example: "720h"},
 				{Name: keyDeleteAfter, Type: config.Duration, Default: "0", Description: "Delete messages older than this whose deliveries are all done, history included. 0 keeps them.", Example: "2160h"},
 			}},
 			{Name: keyChannels, Type: config.List, Description: "The channels: each one source, its steps, and its destinations.", Elem: &config.Field{Type: config.Object, Fields: channelFields()}},

@@ -303,7 +303,9 @@ type Message struct {
 	SameContentAs int64
 	Reprocessed   int64
 	// Pruned means retention removed the content: Raw, Processed, Ack, the entries' Sent
-	// and the attempts' Response are nil; metadata, entries, attempts and events are kept.
+	// and the attempts' Response are nil, and the error texts (the message's Error, the
+	// entries' LastError, the attempts' Error) read PrunedError; metadata, entries, attempts,
+	// response codes and events are kept.
 	Pruned   bool
 	Entries  []*Entry
 	Attempts []*Attempt
@@ -390,6 +392,7 @@ type Store interface {
 	StateSet(ctx context.Context, channel, key string, value []byte) error
 
 	// Prune removes message content (or whole messages, with all) received before cutoff
+	// — with the error texts, which quote values from it (see PrunedError) —
 	// whose entries are all final, at most batch messages per call, oldest first; it returns
 	// how many it pruned (see Message.Pruned). Called repeatedly in the background, it never
 	// holds the store for long.
@@ -405,6 +408,13 @@ type Codec interface {
 	Seal(plain []byte) ([]byte, error)
 	Open(sealed []byte) ([]byte, error)
 }
+
+// PrunedError replaces every non-empty error text of a message when retention prunes its
+// content. Error texts quote the values they are about — a date that does not parse, a code
+// missing from a table, a receiver's reason for rejecting a patient — so they are patient
+// data as much as the content is, and go with it. That an error happened, when, its response
+// code and the message's status stay.
+const PrunedError = "(removed with the content by retention)"
 
 // PlainCodec stores content as it is.
 type PlainCodec struct{}

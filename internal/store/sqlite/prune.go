@@ -113,11 +113,17 @@ func pruneOnce(w *writer, before int64, all bool, n int, after int64) (int, int6
 		}
 		return len(ids), after, nil
 	}
+	// Error texts quote the content they are about (see store.PrunedError); an empty one
+	// stays empty.
+	gone := func(col string) string {
+		return col + ` = CASE WHEN ` + col + ` = '' THEN '' ELSE '` + store.PrunedError + `' END`
+	}
 	for _, q := range []string{
 		`DELETE FROM contents WHERE id IN ` + in,
-		`UPDATE messages SET pruned = 1 WHERE id IN ` + in,
-		`UPDATE entries SET sent = NULL WHERE message_id IN ` + in,
-		`UPDATE events SET response = NULL WHERE message_id IN ` + in + ` AND response IS NOT NULL`,
+		`UPDATE messages SET pruned = 1, ` + gone("error") + ` WHERE id IN ` + in,
+		`UPDATE entries SET sent = NULL, ` + gone("last_error") + ` WHERE message_id IN ` + in,
+		`UPDATE events SET response = NULL, ` + gone("error") + ` WHERE message_id IN ` + in +
+			` AND (response IS NOT NULL OR error <> '')`,
 	} {
 		if _, err := w.conn.ExecContext(bg, q, ids...); err != nil {
 			return 0, 0, err

@@ -229,22 +229,33 @@ func testStats(t *testing.T, s store.Store) {
 func testPruneContent(t *testing.T, s store.Store) {
 	ids := pruneFixture(t, s)
 	n, err := s.Prune(ctx, at(24*time.Hour), false, 100)
-	if err != nil || n != 2 {
-		t.Fatalf("Prune(content) = %d, %v; want 2", n, err)
+	if err != nil || n != 3 {
+		t.Fatalf("Prune(content) = %d, %v; want 3", n, err)
 	}
 	m := message(t, s, ids.done)
 	if !m.Pruned || m.Raw != nil || m.Processed != nil || m.Ack != nil {
 		t.Errorf("pruned message: Pruned %v, Raw %q, Processed %q, Ack %q; want no content", m.Pruned, m.Raw, m.Processed, m.Ack)
 	}
 	if m.Meta.ControlID != "PR1" || m.Status != store.StatusSent || m.Size == 0 || len(m.SHA256) == 0 ||
-		len(m.Entries) != 1 || len(m.Attempts) != 1 || len(m.Events) == 0 {
+		len(m.Entries) != 1 || len(m.Attempts) != 2 || len(m.Events) == 0 {
 		t.Errorf("pruned message lost metadata or history: %+v", m)
 	}
 	if len(m.Entries) == 1 && m.Entries[0].Sent != nil {
 		t.Errorf("pruned entry kept the bytes sent: %q", m.Entries[0].Sent)
 	}
-	if len(m.Attempts) == 1 && (m.Attempts[0].Response != nil || m.Attempts[0].ResponseCode != "AA") {
-		t.Errorf("pruned attempt %+v: want the response gone and its code kept", m.Attempts[0])
+	if len(m.Attempts) == 2 {
+		// Error texts quote content: they go with it; that the attempt failed stays.
+		if a := m.Attempts[0]; a.Error != store.PrunedError || a.Outcome != "RETRY" {
+			t.Errorf("pruned failed attempt: outcome %s, error %q; want %s, %q", a.Outcome, a.Error, "RETRY", store.PrunedError)
+		}
+		if a := m.Attempts[1]; a.Response != nil || a.ResponseCode != "AA" || a.Error != "" {
+			t.Errorf("pruned attempt %+v: want the response gone, its code kept, no error text", a)
+		}
+	}
+	r := message(t, s, ids.rejected)
+	if !r.Pruned || r.Raw != nil || r.Status != store.StatusError || r.Error != store.PrunedError {
+		t.Errorf("pruned rejected message: Pruned %v, Raw %q, status %v, error %q; want pruned, %v, %q",
+			r.Pruned, r.Raw, r.Status, r.Error, store.StatusError, store.PrunedError)
 	}
 	if m := message(t, s, ids.filtered); !m.Pruned || m.Raw != nil {
 		t.Errorf("filtered message not pruned: %+v", m)
@@ -272,10 +283,10 @@ func testPruneAll(t *testing.T, s store.Store) {
 	ids := pruneFixture(t, s)
 	before := stats(t, s, ch, dest)
 	n, err := s.Prune(ctx, at(24*time.Hour), true, 100)
-	if err != nil || n != 2 {
-		t.Fatalf("Prune(all) = %d, %v; want 2", n, err)
+	if err != nil || n != 3 {
+		t.Fatalf("Prune(all) = %d, %v; want 3", n, err)
 	}
-	for _, id := range []int64{ids.done, ids.filtered} {
+	for _, id := range []int64{ids.done, ids.filtered, ids.rejected} {
 		if _, err := s.Message(ctx, id); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("Message(%d) after Prune(all): %v, want ErrNotFound", id, err)
 		}
@@ -293,15 +304,16 @@ func testPruneAll(t *testing.T, s store.Store) {
 	}
 }
 
-type pruneIDs struct{ done, queued, filtered, recent int64 }
+type pruneIDs struct{ done, queued, filtered, rejected, recent int64 }
 
-// pruneFixture stores: a delivered message and a filtered one received long ago, a queued one
-// as old, and a delivered recent one.
+// pruneFixture stores: a message delivered at its second attempt, a filtered one and a
+// rejected one received long ago, a queued one as old, and a delivered recent one.
 func pruneFixture(t *testing.T, s store.Store) pruneIDs {
 	var ids pruneIDs
 	done := msg("PR1", 0, dest)
 	done.Processed = []byte("processed PR1")
 	ids.done = receiveOne(t, s, done)
+	recordOK(t, s, retry(claimOne(t, s, claimReq(0), ids.done), 0, 0))
 	e := claimOne(t, s, claimReq(0), ids.done)
 	o := sent(e, 0)
 	o.Sent = []byte("sent PR1")
@@ -310,6 +322,9 @@ func pruneFixture(t *testing.T, s store.Store) pruneIDs {
 	filtered := msg("PR3", 2*time.Minute)
 	filtered.Status = store.StatusFiltered
 	ids.filtered = receiveOne(t, s, filtered)
+	rejected := msg("PR5", 3*time.Minute)
+	rejected.Status, rejected.Error = store.StatusError, `PID-7: "19800230" is not a valid date`
+	ids.rejected = receiveOne(t, s, rejected)
 	ids.recent = receiveOne(t, s, msg("PR4", 10*24*time.Hour, dest))
 	recordOK(t, s, sent(claimOne(t, s, claimReq(10*24*time.Hour), ids.recent), 10*24*time.Hour))
 	return ids
