@@ -15,6 +15,8 @@ import (
 	"github.com/courier-hl7/courier/internal/connector"
 	"github.com/courier-hl7/courier/internal/store"
 	"github.com/courier-hl7/courier/internal/store/sqlite"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // recorder is a destination that keeps what it receives, in order, and answers as a test
@@ -319,6 +321,49 @@ func TestGiveUpHoldsTheQueueUntilAnOperatorActs(t *testing.T) {
 	}
 	e.channels["c"].wakeAll()
 	waitFor(t, "P2", func() bool { return len(rec.delivered()) == 1 })
+}
+
+// TestQueueGauges: the queue gauges an operator alerts on — depth, errors, the age of the
+// oldest waiting message, and whether a failing message holds the queue — follow the store.
+func TestQueueGauges(t *testing.T) {
+	e, st := newEngine(t)
+	rec := newRecorder()
+	rec.failFor["G1"] = -1 // poison: always refused
+	retry := fastRetry()
+	retry.MaxAttempts = 2
+	start(t, e, ChannelConfig{Name: "c", Destinations: []DestinationConfig{{Name: "d", Dest: rec, Retry: retry}}})
+	receive(t, e, "c", msg("G1"))
+	receive(t, e, "c", msg("G2"))
+	waitFor(t, "the queue to be blocked", func() bool {
+		stats, _ := st.Stats(context.Background())
+		return len(stats) == 1 && stats[0].Errors == 1 && stats[0].BlockedBy != nil
+	})
+	stats, err := st.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	gauge := func(g *prometheus.GaugeVec) float64 {
+		var m dto.Metric
+		if err := g.WithLabelValues("c", "d").Write(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m.GetGauge().GetValue()
+	}
+	e.refreshQueueGauges(context.Background(), stats[0].Oldest.Add(90*time.Second))
+	if d, er, age, b := gauge(e.metrics.QueueDepth), gauge(e.metrics.QueueError), gauge(e.metrics.QueueAge), gauge(e.metrics.QueueBlock); d != 1 || er != 1 || age != 90 || b != 1 {
+		t.Errorf("blocked queue: depth %v, errors %v, oldest %v s, blocked %v; want 1, 1, 90, 1", d, er, age, b)
+	}
+
+	// Once the operator skips the poison message the queue drains: nothing waits, nothing blocks.
+	if err := st.Skip(context.Background(), stats[0].BlockedBy.ID, "operator"); err != nil {
+		t.Fatal(err)
+	}
+	e.channels["c"].wakeAll()
+	waitFor(t, "G2", func() bool { return len(rec.delivered()) == 1 })
+	e.refreshQueueGauges(context.Background(), time.Now())
+	if d, er, age, b := gauge(e.metrics.QueueDepth), gauge(e.metrics.QueueError), gauge(e.metrics.QueueAge), gauge(e.metrics.QueueBlock); d != 0 || er != 0 || age != 0 || b != 0 {
+		t.Errorf("drained queue: depth %v, errors %v, oldest %v s, blocked %v; want all 0", d, er, age, b)
+	}
 }
 
 func TestGiveUpAndContinue(t *testing.T) {

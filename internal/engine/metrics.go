@@ -21,6 +21,8 @@ type Metrics struct {
 	SendDur    *prometheus.HistogramVec // courier_send_seconds{channel,destination}
 	QueueDepth *prometheus.GaugeVec     // courier_queue_depth{channel,destination}
 	QueueError *prometheus.GaugeVec     // courier_queue_errors{channel,destination}
+	QueueAge   *prometheus.GaugeVec     // courier_queue_oldest_seconds{channel,destination}
+	QueueBlock *prometheus.GaugeVec     // courier_queue_blocked{channel,destination}
 }
 
 // NewMetrics creates the metrics and registers them with reg (which may be nil).
@@ -42,9 +44,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		SendDur:    prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "courier_send_seconds", Help: "Time of one delivery attempt.", Buckets: lat}, cd),
 		QueueDepth: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "courier_queue_depth", Help: "Entries waiting for delivery, per destination."}, cd),
 		QueueError: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "courier_queue_errors", Help: "Entries that gave up and wait for an operator, per destination."}, cd),
+		QueueAge:   prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "courier_queue_oldest_seconds", Help: "Age of the oldest message not yet delivered (or given up), per destination; 0 when none waits."}, cd),
+		QueueBlock: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "courier_queue_blocked", Help: "1 while a destination's queue is stopped by a failing message (given up and holding, or waiting to retry), else 0."}, cd),
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{m.Received, m.Acks, m.Duplicates, m.SameBody, m.Filtered, m.Rejected, m.StoreFail, m.Sent, m.Failed, m.GaveUp, m.ReceiveDur, m.SendDur, m.QueueDepth, m.QueueError} {
+		for _, c := range []prometheus.Collector{m.Received, m.Acks, m.Duplicates, m.SameBody, m.Filtered, m.Rejected, m.StoreFail, m.Sent, m.Failed, m.GaveUp, m.ReceiveDur, m.SendDur, m.QueueDepth, m.QueueError, m.QueueAge, m.QueueBlock} {
 			reg.MustRegister(c)
 		}
 	}

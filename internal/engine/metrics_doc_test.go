@@ -32,12 +32,14 @@ func TestMetricsDocumented(t *testing.T) {
 	m.SendDur.WithLabelValues("c", "d")
 	m.QueueDepth.WithLabelValues("c", "d")
 	m.QueueError.WithLabelValues("c", "d")
+	m.QueueAge.WithLabelValues("c", "d")
+	m.QueueBlock.WithLabelValues("c", "d")
 	families, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(families) < 14 {
-		t.Fatalf("%d metric families gathered, want every one of the 14", len(families))
+	if len(families) < 16 {
+		t.Fatalf("%d metric families gathered, want every one of the 16", len(families))
 	}
 	for _, f := range families {
 		if !strings.Contains(string(doc), "`"+f.GetName()+"`") {
