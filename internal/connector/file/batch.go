@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -31,11 +33,14 @@ const maxBatchSeq = 9999
 // A group is a window of the schedule, [fire time, next fire time), named by its opening fire
 // time in the destination's zone: 20261127-0200. When max_messages flushes a group before its
 // window ends, the window goes on in a new group with a number, 20261127-0200-0002, and so on.
-// Which numbers are used up is read from the folder: a group whose file exists has been
-// written, so Group moves on to the next number. That keeps naming stable across restarts
-// without state of its own: after a crash between writing a file and recording it, the
-// held entries keep their group and are written to the same file again, while new entries
-// start the next number.
+// Which numbers are used up is known from two places: the folder (a group whose file exists
+// has been written, so Group moves on to the next number) and, with a data directory, a small
+// state file there that Flush updates after each file it writes. The folder alone is not
+// enough: the system that takes the batches often moves them away, and after a restart the
+// window's numbering would start again at the first batch's name and control ID (FHS-11),
+// which receivers that check for duplicate files refuse. After a crash between writing a file
+// and recording it, the held entries keep their group and are written to the same file
+// again, while new entries start the next number.
 type batchDestination struct {
 	d        *destination // folder template, options, zone
 	name     *template
@@ -46,6 +51,64 @@ type batchDestination struct {
 
 	mu      sync.Mutex
 	nextSeq map[string]int // window name → lowest batch number not known to be written
+	// state is the file that keeps nextSeq of the latest window across restarts, in the
+	// data directory; empty without one (channel tests).
+	state string
+}
+
+// seqState is the content of the state file.
+type seqState struct {
+	Window string `json:"window"`
+	Next   int    `json:"next"` // the lowest batch number not yet written in Window
+}
+
+// batchStatePath returns the state file of a channel's batch destination in dataDir.
+func batchStatePath(dataDir, channel, dest string) string {
+	if dataDir == "" {
+		return ""
+	}
+	name := url.PathEscape(channel) + "." + url.PathEscape(dest) + ".json"
+	return filepath.Join(dataDir, "file-batches", name)
+}
+
+// loadState reads the numbering a previous run left. A missing file is a first start; an
+// unreadable one is reported, and the folder alone decides, as without a data directory.
+func (b *batchDestination) loadState() error {
+	if b.state == "" {
+		return nil
+	}
+	data, err := os.ReadFile(b.state)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var st seqState
+	if err := json.Unmarshal(data, &st); err != nil {
+		return fmt.Errorf("%s: %w", b.state, err)
+	}
+	if st.Window != "" && st.Next > 1 && st.Next <= maxBatchSeq {
+		b.nextSeq[st.Window] = st.Next
+	}
+	return nil
+}
+
+// saveState records that batch numbers below next are used in window, atomically.
+func (b *batchDestination) saveState(window string, next int) error {
+	if b.state == "" {
+		return nil
+	}
+	data, err := json.Marshal(seqState{Window: window, Next: next})
+	if err != nil {
+		return err
+	}
+	opts := writeOpts{fileMode: 0o640, dirMode: 0o750}
+	_, err = writeAtomic(filepath.Dir(b.state), filepath.Base(b.state), func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	}, opts, existsOverwrite)
+	return err
 }
 
 var _ connector.Batcher = (*batchDestination)(nil)
@@ -147,10 +210,18 @@ func (b *batchDestination) Flush(ctx context.Context, group string, msgs []*conn
 	if ok {
 		base := start.In(b.d.loc).Format(windowLayout)
 		b.mu.Lock()
+		var save bool
 		if b.nextSeq[base] <= seq {
-			b.nextSeq[base] = seq + 1
+			b.nextSeq[base], save = seq+1, true
 		}
 		b.mu.Unlock()
+		if save {
+			// Before the entries are recorded as delivered: if this fails, the engine flushes
+			// the group again, which writes the same file and tries again.
+			if err := b.saveState(base, seq+1); err != nil {
+				return fmt.Errorf("file destination: batch %s: written to %s, but the batch numbering could not be recorded (check that the data directory is writable): %w", group, full, err)
+			}
+		}
 	}
 	b.d.log.Info("batch written", "group", group, "file", full, "messages", len(msgs))
 	return nil

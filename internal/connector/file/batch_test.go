@@ -2,6 +2,7 @@ package file
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -119,6 +120,64 @@ func TestBatchMaxMessages(t *testing.T) {
 	}
 	if got, want := listDir(t, filepath.Join(base, "out")), []string{"b-20261127-0200-0002-2.hl7", "b-20261127-0200-1.hl7"}; !slices.Equal(got, want) {
 		t.Errorf("out holds %q, want %q", got, want)
+	}
+}
+
+// TestBatchNumberingSurvivesRestart: the system that takes batch files often moves them
+// away; after a restart in the same window the next batch must not take the name and
+// control ID (FHS-11) of one already delivered. The numbering is kept in the data directory.
+func TestBatchNumberingSurvivesRestart(t *testing.T) {
+	base, data := t.TempDir(), t.TempDir()
+	cfg := "path: out\ntime_zone: UTC\nbatch:\n  schedule: \"0 2 * * *\"\n  max_messages: 1\n  file_name: \"b-{{group}}.hl7\"\n"
+	open := func() *batchDestination {
+		t.Helper()
+		n, err := decodeNode(t, "destination", "type: file\n"+cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := NewDestination(n, connector.Deps{BaseDir: base, DataDir: data, Channel: "billing", Name: "payer/x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.(*batchDestination)
+	}
+	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	out := filepath.Join(base, "out")
+	b := open()
+	var written []string
+	for i, want := range []string{"20261127-0200", "20261127-0200-0002"} {
+		g := b.Group(now.Add(time.Duration(i) * time.Minute))
+		if g != want {
+			t.Fatalf("group %d = %s, want %s", i+1, g, want)
+		}
+		flush(t, b, g, []*connector.Outbound{outbound(t, adt(fmt.Sprintf("N%d", i), "\r"), int64(i+1))})
+		written = append(written, g)
+		// The receiving system takes the file away.
+		if err := os.Remove(filepath.Join(out, "b-"+g+".hl7")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b = open() // a restart, same window
+	if g := b.Group(now.Add(10 * time.Minute)); slices.Contains(written, g) || g != "20261127-0200-0003" {
+		t.Errorf("group after a restart = %s, want 20261127-0200-0003 (%v were delivered)", g, written)
+	}
+	if g := b.Group(now.Add(24 * time.Hour)); g != "20261128-0200" {
+		t.Errorf("next window after a restart = %s, want 20261128-0200", g)
+	}
+
+	// Without a data directory (channel tests) the folder alone numbers the batches.
+	b2 := mustBatch(t, t.TempDir(), cfg)
+	if g := b2.Group(now); g != "20261127-0200" {
+		t.Errorf("without a data directory: %s", g)
+	}
+
+	// A damaged state file is reported and the folder decides; the next flush rewrites it.
+	if err := os.WriteFile(batchStatePath(data, "billing", "payer/x"), []byte("{not json"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	b = open()
+	if g := b.Group(now.Add(20 * time.Minute)); g != "20261127-0200" {
+		t.Errorf("with a damaged state file: %s, want the folder's first free name", g)
 	}
 }
 
