@@ -18,64 +18,65 @@ const CategoryStep = "step"
 
 // Keys of the processing part of a channel or a destination, and of the steps.
 const (
-	keyFilter    = "filter"
-	keySteps     = "steps"
-	keyTables    = "tables"
-	keyName      = "name"
-	keyWhen      = "when"
-	keyPath      = "path"
-	keyPaths     = "paths"
-	keyValue     = "value"
-	keyFrom      = "from"
-	keyTo        = "to"
-	keyExpr      = "expr"
-	keyRaw       = "raw"
-	keyTable     = "table"
-	keyValues    = "values"
-	keyDefault   = "default"
-	keyOnMissing = "on_missing"
-	keyIgnore    = "ignore_case"
-	keyFile      = "file"
-	keyAction    = "action"
-	keySegment   = "segment"
-	keyText      = "text"
-	keyAfter     = "after"
-	keyBefore    = "before"
-	keyInto      = "into"
-	keyFields    = "fields"
-	keyKeep      = "keep"
-	keyOrder     = "order"
-	keyDate      = "date"
-	keyPrecision = "precision"
-	keyZone      = "zone"
-	keyInZone    = "input_zone"
-	keyNameFmt   = "person_name"
-	keyCase      = "case"
-	keyPhone     = "phone"
-	keyPattern   = "pattern"
-	keyCountry   = "country"
-	keyID        = "id"
-	keyStrip     = "strip"
-	keyPad       = "pad"
-	keyPadWith   = "pad_with"
-	keyAuthority = "authority"
-	keyTypeCode  = "type_code"
-	keyTrim      = "trim"
-	keyMax       = "max"
-	keyOnError   = "on_error"
-	keyLeading   = "leading"
-	keySuffix    = "suffix"
-	keyTemplate  = "template"
-	keyReplace   = "replace"
-	keyRules     = "rules"
-	keyAll       = "all"
-	keySource    = "source"
-	keyTimeout   = "timeout"
-	keyMaxMemory = "max_memory"
-	keyFormat    = "format"
-	keyNames     = "names"
-	keyFlat      = "flat"
-	keyVersion   = "version"
+	keyFilter     = "filter"
+	keySteps      = "steps"
+	keyTables     = "tables"
+	keyName       = "name"
+	keyWhen       = "when"
+	keyPath       = "path"
+	keyPaths      = "paths"
+	keyValue      = "value"
+	keyFrom       = "from"
+	keyTo         = "to"
+	keyExpr       = "expr"
+	keyRaw        = "raw"
+	keyTable      = "table"
+	keyValues     = "values"
+	keyDefault    = "default"
+	keyOnMissing  = "on_missing"
+	keyIgnore     = "ignore_case"
+	keyFile       = "file"
+	keyAction     = "action"
+	keySegment    = "segment"
+	keyRepetition = "repetition"
+	keyText       = "text"
+	keyAfter      = "after"
+	keyBefore     = "before"
+	keyInto       = "into"
+	keyFields     = "fields"
+	keyKeep       = "keep"
+	keyOrder      = "order"
+	keyDate       = "date"
+	keyPrecision  = "precision"
+	keyZone       = "zone"
+	keyInZone     = "input_zone"
+	keyNameFmt    = "person_name"
+	keyCase       = "case"
+	keyPhone      = "phone"
+	keyPattern    = "pattern"
+	keyCountry    = "country"
+	keyID         = "id"
+	keyStrip      = "strip"
+	keyPad        = "pad"
+	keyPadWith    = "pad_with"
+	keyAuthority  = "authority"
+	keyTypeCode   = "type_code"
+	keyTrim       = "trim"
+	keyMax        = "max"
+	keyOnError    = "on_error"
+	keyLeading    = "leading"
+	keySuffix     = "suffix"
+	keyTemplate   = "template"
+	keyReplace    = "replace"
+	keyRules      = "rules"
+	keyAll        = "all"
+	keySource     = "source"
+	keyTimeout    = "timeout"
+	keyMaxMemory  = "max_memory"
+	keyFormat     = "format"
+	keyNames      = "names"
+	keyFlat       = "flat"
+	keyVersion    = "version"
 )
 
 // Fields returns the keys a channel or a destination declares for its processing: filter,
@@ -148,10 +149,11 @@ func Specs() []config.Spec {
 			{Name: keyText, Type: config.Object, Description: "Free text.", Fields: []config.Field{str(keyCase, "upper, lower or title.", "upper"), {Name: keyTrim, Type: config.Bool, Default: false, Description: "Remove spaces at both ends."}, {Name: keyMax, Type: config.Int, Default: 0, Min: config.Bound(0), Description: "Truncate to this many characters."}}},
 			{Name: keyOnError, Type: config.String, Default: "error", Enum: []string{"error", "keep", "empty"}, Description: "A value that cannot be read: fail the message, keep it, or empty it."}},
 			Examples: []string{"path: PID-7\ndate: {precision: day}\n", "path: PID-13[*].1\nphone: {pattern: \"(###) ###-####\", country: \"1\"}\non_error: keep\n", "path: PID-5\nperson_name: {case: title}\n"}},
-		{Name: "split", Summary: "Makes one message per segment group (one ORU per OBR).", Fields: []config.Field{req(keySegment, "The segment that starts each part.", "OBR"),
+		{Name: "split", Summary: "Makes one message per segment group (one ORU per OBR), or per repetition of a field (one per PID-3 identifier).", Fields: []config.Field{str(keySegment, "The segment that starts each part (give this or repetition).", "OBR"),
 			{Name: keyLeading, Type: config.List, Elem: &config.Field{Type: config.String}, Description: "Segments that belong to the part of the segment they precede (ORC)."},
+			str(keyRepetition, "A field (PID-3, IN1[2]-3): one message per non-empty repetition, each holding only that repetition there (give this or segment).", "PID-3"),
 			str(keySuffix, "Appended to MSH-10 of each part, {n} being its number; default -{n}; none keeps MSH-10.", "-{n}")},
-			Examples: []string{"segment: OBR\nleading: [ORC]\n"}},
+			Examples: []string{"segment: OBR\nleading: [ORC]\n", "repetition: PID-3\n"}},
 		{Name: "build", Summary: "Makes a new message from a template.", Fields: []config.Field{req(keyTemplate, "ER7, one segment per line, with {{path}} and {{= expr}} placeholders.", "MSH|^~\\&|COURIER|{{MSH-4}}|||{{= now()}}||ADT^A08|{{MSH-10}}-A08|P|2.5.1\nPID|{{PID}}"),
 			{Name: keySteps, Type: config.List, Elem: stepElem(), Description: "Steps run on the new message."},
 			{Name: keyReplace, Type: config.Bool, Default: false, Description: "The new message replaces the one it was built from, instead of being added."},
@@ -398,7 +400,18 @@ func stepFromConfig(sn *config.Node, deps Deps) (Step, error) {
 	case "format":
 		return formatFromConfig(sn)
 	case "split":
-		return Split(SplitOptions{Segment: sn.String(keySegment), Leading: sn.Strings(keyLeading), Suffix: sn.String(keySuffix)})
+		st, err := Split(SplitOptions{Segment: sn.String(keySegment), Leading: sn.Strings(keyLeading), Repetition: sn.String(keyRepetition), Suffix: sn.String(keySuffix)})
+		if err != nil {
+			key := "" // both or neither given: the step
+			if sn.Has(keyRepetition) != sn.Has(keySegment) {
+				key = keySegment
+				if sn.Has(keyRepetition) {
+					key = keyRepetition
+				}
+			}
+			return nil, sn.Errorf(key, "%v", err)
+		}
+		return st, nil
 	case "build":
 		steps, _, errs := stepsFromConfig(sn.List(keySteps), deps)
 		if len(errs) > 0 {

@@ -173,6 +173,11 @@ steps:
   - type: copy
     from: PID-3
     to: PID-
+  - type: split
+    repetition: PID-3.1
+  - type: split
+    segment: OBR
+    repetition: PID-3
 `)
 	if err == nil {
 		t.Fatal("no error")
@@ -185,6 +190,8 @@ steps:
 		`courier.yaml:17:12: steps[3].table: no such table "missing" (define it under tables:, or name a .csv file in DIR)`,
 		`courier.yaml:19:13: steps[4].source: script courier.yaml:19: line 2 column 4: Unexpected token ;`,
 		`courier.yaml:24:9: steps[5].to: hl7: invalid path "PID-" at position 5: expected the field number (write paths like PID-5.1, PID-3[2].1 or OBX[2]-5)`,
+		`courier.yaml:26:17: steps[6].repetition: repetition "PID-3.1": give a field, such as PID-3 or IN1[2]-3, without a repetition or component`,
+		`courier.yaml:27:5: steps[7]: split by segment (segment, leading) or by repetition (repetition), not both`,
 	}
 	got := strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "")
 	got = strings.ReplaceAll(got, dir, "DIR")

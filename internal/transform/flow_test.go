@@ -37,9 +37,11 @@ func outputsOf(t *testing.T, out Outcome) []string {
 }
 
 func TestSplit(t *testing.T) {
+	const msh = "MSH|^~\\&|ADT|HOSP|EHR|HOSP|20261127090000||ADT^A04^ADT_A01|A7|P|2.5.1"
 	tests := []struct {
 		name string
 		o    SplitOptions
+		in   []string // default oru
 		want []string
 		err  string
 	}{
@@ -55,7 +57,40 @@ func TestSplit(t *testing.T) {
 			er7(append(append([]string{}, oru[:5]...), oru[10])...),
 		}},
 		{name: "one group goes on unchanged", o: SplitOptions{Segment: "PV1"}, want: []string{er7(oru...)}},
-		{name: "bad segment", o: SplitOptions{Segment: "msh"}, err: `split needs the name of the segment that starts each part (OBR), got "msh"`},
+		{name: "bad segment", o: SplitOptions{Segment: "msh"}, err: `split needs the name of the segment that starts each part (segment: OBR), or a field whose repetitions to split (repetition: PID-3); got segment "msh"`},
+		{name: "neither", o: SplitOptions{}, err: `split needs the name of the segment that starts each part (segment: OBR), or a field whose repetitions to split (repetition: PID-3); got segment ""`},
+		// By repetition: one message per non-empty repetition, each holding only its own.
+		{name: "one message per identifier", o: SplitOptions{Repetition: "PID-3"},
+			in: []string{msh, "PID|1||123^^^HOSP^MR~987^^^INS^MB~555^^^SSA^SS||DOE^JANE", "PV1|1|O"},
+			want: []string{
+				er7(strings.Replace(msh, "|A7|", "|A7-1|", 1), "PID|1||123^^^HOSP^MR||DOE^JANE", "PV1|1|O"),
+				er7(strings.Replace(msh, "|A7|", "|A7-2|", 1), "PID|1||987^^^INS^MB||DOE^JANE", "PV1|1|O"),
+				er7(strings.Replace(msh, "|A7|", "|A7-3|", 1), "PID|1||555^^^SSA^SS||DOE^JANE", "PV1|1|O"),
+			}},
+		{name: "empty repetitions make no message; suffix none keeps MSH-10", o: SplitOptions{Repetition: "PID-3", Suffix: "none"},
+			in: []string{msh, "PID|1||~123^^^HOSP^MR~~987^^^INS^MB~||DOE^JANE"},
+			want: []string{
+				er7(msh, "PID|1||123^^^HOSP^MR||DOE^JANE"),
+				er7(msh, "PID|1||987^^^INS^MB||DOE^JANE"),
+			}},
+		{name: "one value among empty repetitions: the message without them", o: SplitOptions{Repetition: "PID-3"},
+			in:   []string{msh, "PID|1||~123^^^HOSP^MR~||DOE^JANE"},
+			want: []string{er7(msh, "PID|1||123^^^HOSP^MR||DOE^JANE")}},
+		{name: "one repetition: unchanged", o: SplitOptions{Repetition: "PID-3"},
+			in:   []string{msh, "PID|1||123^^^HOSP^MR||DOE^JANE"},
+			want: []string{er7(msh, "PID|1||123^^^HOSP^MR||DOE^JANE")}},
+		{name: "absent field: unchanged", o: SplitOptions{Repetition: "PID-3"},
+			in:   []string{msh, "PV1|1|O"},
+			want: []string{er7(msh, "PV1|1|O")}},
+		{name: "the second insurance's identifiers, escapes kept", o: SplitOptions{Repetition: "IN1[2]-3"},
+			in: []string{msh, "IN1|1|A|X1", "IN1|2|B|Y1\\T\\2~Y2"},
+			want: []string{
+				er7(strings.Replace(msh, "|A7|", "|A7-1|", 1), "IN1|1|A|X1", "IN1|2|B|Y1\\T\\2"),
+				er7(strings.Replace(msh, "|A7|", "|A7-2|", 1), "IN1|1|A|X1", "IN1|2|B|Y2"),
+			}},
+		{name: "a component is no field", o: SplitOptions{Repetition: "PID-3.1"}, err: `repetition "PID-3.1": give a field, such as PID-3 or IN1[2]-3, without a repetition or component`},
+		{name: "a repetition is no field", o: SplitOptions{Repetition: "PID-3[2]"}, err: `repetition "PID-3[2]": give a field, such as PID-3 or IN1[2]-3, without a repetition or component`},
+		{name: "not both", o: SplitOptions{Repetition: "PID-3", Segment: "OBR"}, err: `split by segment (segment, leading) or by repetition (repetition), not both`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -66,7 +101,11 @@ func TestSplit(t *testing.T) {
 				}
 				return
 			}
-			out, err := runSteps(t, er7(oru...), s)
+			in := tc.in
+			if in == nil {
+				in = oru
+			}
+			out, err := runSteps(t, er7(in...), s)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -10,10 +10,14 @@ import (
 	"github.com/courier-hl7/courier/hl7"
 )
 
-// SplitOptions configures a split step.
+// SplitOptions configures a split step: by segment group (Segment) or by the repetitions of
+// a field (Repetition), one or the other.
 type SplitOptions struct {
 	// Segment starts a part at each segment of this name: OBR gives one message per order.
 	Segment string
+	// Repetition is a field path (PID-3, IN1[2]-3): one message per repetition of that field,
+	// each holding only its repetition there. Empty repetitions (A~~B) make no message.
+	Repetition string
 	// Leading names segments that belong to the part of the segment they come just before:
 	// ORC for OBR in an ORM or an ORU that sends ORC before each OBR.
 	Leading []string
@@ -24,16 +28,37 @@ type SplitOptions struct {
 
 type splitStep struct {
 	stepBase
-	o SplitOptions
+	o     SplitOptions
+	field hl7.Path // the field whose repetitions are split, in repetition mode
 }
 
 // Split returns a step that makes one message per group: the segments before the first group
 // (MSH, PID, PV1...) are copied into each part, and a group is a starting segment with the
 // segments after it up to the next one. A message with one group goes on unchanged. The steps
 // after a split apply to each part.
+//
+// With Repetition instead, each part is a copy of the message whose field holds one of its
+// repetitions: a PID-3 with a medical record number and an insurance number gives two
+// messages, one per identifier, for a receiver that takes one identifier per message.
 func Split(o SplitOptions) (Step, error) {
+	if o.Repetition != "" {
+		if o.Segment != "" || len(o.Leading) > 0 {
+			return nil, errors.New("split by segment (segment, leading) or by repetition (repetition), not both")
+		}
+		p, err := hl7.ParsePath(o.Repetition)
+		if err != nil {
+			return nil, fmt.Errorf("repetition: %w", err)
+		}
+		if p.Field == 0 || p.Repetition != 0 || p.Component != 0 || p.SubComp != 0 || (p.Segment == "MSH" && p.Field <= 2) {
+			return nil, fmt.Errorf("repetition %q: give a field, such as PID-3 or IN1[2]-3, without a repetition or component", o.Repetition)
+		}
+		if o.Suffix == "" {
+			o.Suffix = "-{n}"
+		}
+		return &splitStep{o: o, field: p}, nil
+	}
 	if !isSegmentName(o.Segment) || o.Segment == "MSH" {
-		return nil, fmt.Errorf("split needs the name of the segment that starts each part (OBR), got %q", o.Segment)
+		return nil, fmt.Errorf("split needs the name of the segment that starts each part (segment: OBR), or a field whose repetitions to split (repetition: PID-3); got segment %q", o.Segment)
 	}
 	for _, l := range o.Leading {
 		if !isSegmentName(l) || l == "MSH" || l == o.Segment {
@@ -50,6 +75,9 @@ func (s *splitStep) Kind() string            { return "split" }
 func (s *splitStep) compile(*compiler) error { return nil }
 
 func (s *splitStep) apply(r *run, it *item) error {
+	if s.o.Repetition != "" {
+		return s.applyReps(r, it)
+	}
 	m := it.msg
 	n := m.NumSegments()
 	var starts []int
@@ -67,7 +95,6 @@ func (s *splitStep) apply(r *run, it *item) error {
 		return nil
 	}
 	header := starts[0]
-	controlID := m.Get("MSH-10")
 	parts := make([]*hl7.Message, len(starts))
 	for k, start := range starts {
 		end := n
@@ -81,13 +108,54 @@ func (s *splitStep) apply(r *run, it *item) error {
 				part.RemoveSegment(i)
 			}
 		}
-		if s.o.Suffix != "none" {
+		parts[k] = part
+	}
+	return s.emit(r, it, parts)
+}
+
+// applyReps makes one part per non-empty repetition of the field.
+func (s *splitStep) applyReps(r *run, it *item) error {
+	m := it.msg
+	v := m.ValueAt(s.field)
+	if v.NumReps() <= 1 {
+		return nil
+	}
+	var reps []string
+	for _, rep := range v.Reps() {
+		if len(rep.Raw()) > 0 {
+			reps = append(reps, string(rep.Raw()))
+		}
+	}
+	if len(reps) == 0 {
+		return nil
+	}
+	parts := make([]*hl7.Message, len(reps))
+	parts[0] = m
+	for k := 1; k < len(reps); k++ {
+		parts[k] = m.Clone()
+	}
+	for k, raw := range reps {
+		if err := parts[k].SetRawAt(s.field, raw); err != nil {
+			return err
+		}
+	}
+	if len(parts) == 1 {
+		return nil // one repetition with a value: the message, without its empty ones
+	}
+	return s.emit(r, it, parts)
+}
+
+// emit numbers the parts' control IDs and puts them in the run: the first in the item's
+// place, the others after it, to the same destinations.
+func (s *splitStep) emit(r *run, it *item, parts []*hl7.Message) error {
+	if s.o.Suffix != "none" {
+		controlID := it.msg.Get("MSH-10")
+		for k, part := range parts {
 			id := controlID + strings.ReplaceAll(s.o.Suffix, "{n}", strconv.Itoa(k+1))
 			if err := part.Set("MSH-10", id); err != nil {
 				return err
 			}
 		}
-		parts[k] = part
 	}
 	it.msg = parts[0]
 	extra := make([]*item, 0, len(parts)-1)
