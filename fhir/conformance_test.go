@@ -189,7 +189,7 @@ MSH[Provenance-Transformation]|MSH|recorded
 MSH[Provenance-Transformation]|MSH|agent[1].type.coding.code
 MSH[Provenance-Transformation]|MSH|agent[1].type.coding.system
 MSH[Provenance-Transformation]|MSH|agent[1].who(Organization|Device)
-@adt_a01 Provenance.activity.coding.display=event - :ADT^A01^ADT_A01 && Provenance.recorded=2024-03-15T14:29:00-04:00 && Provenance.occurredDateTime=2024-03-15T14:25:00-04:00
+@adt_a01 Provenance.activity.coding.display=event - :ADT^A01 && Provenance.recorded=2024-03-15T14:29:00-04:00 && Provenance.occurredDateTime=2024-03-15T14:25:00-04:00
 EVN[Provenance]|EVN|activity.coding.display
 EVN[Provenance]|EVN-2|recorded
 EVN[Provenance]|EVN-6|occurredDateTime

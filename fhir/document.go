@@ -69,7 +69,7 @@ func (cv *conv) document() {
 				continue
 			}
 			for _, r := range reps(s, 3) {
-				if t := cv.text(r); t != "" {
+				if t := cv.fullText(r); t != "" {
 					notes = append(notes, t)
 				}
 			}

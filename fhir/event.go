@@ -13,8 +13,11 @@ func (cv *conv) event(evn hl7.Segment) {
 	if p.Recorded == "" {
 		return // Provenance.recorded is required
 	}
-	if e := cv.msgHeader.EventCoding; e != nil && e.Display != "" {
-		p.Activity = &CodeableConcept{Coding: []Coding{{Display: "event - :" + e.Display}}}
+	// EVN[Provenance] assigns "event - :"+MSG.1+"^"+MSG.2: the message structure (MSG.3),
+	// which the source Provenance's "message - " display carries, is not part of it.
+	msg := field(cv.m.Segment(0), 9)
+	if t, g := cv.comp(msg, 1), cv.comp(msg, 2); t != "" || g != "" {
+		p.Activity = &CodeableConcept{Coding: []Coding{{Display: cv.concat("event - :", cv.join("^", t, g))}}}
 	}
 	reason := field(evn, 4)
 	if cv.comp(reason, 1) == "U" {

@@ -108,8 +108,12 @@ func (cv *conv) results() {
 				continue
 			}
 			if o.report == nil {
+				// An OBX before any OBR is about the patient and has no business key of
+				// its own: it is keyed by the message, as in the other walkers, so that
+				// the same position in another result message is another Observation
+				// rather than a PUT over this one.
 				nPatientObs++
-				lastOBX = cv.observation(s, cv.obxKey(cv.patKey+"/patient-obs", nPatientObs, s))
+				lastOBX = cv.observation(s, cv.obxKey(cv.concat(cv.patKey, "/patient-obs/", cv.ctrl), nPatientObs, s))
 				continue
 			}
 			o.nObs++

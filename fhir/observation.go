@@ -234,6 +234,11 @@ func (cv *conv) value(x *obsValue, vt string, v hl7.Value, units hl7.Value) {
 		if cv.structuredNumeric(x, v, units) {
 			return
 		}
+		// The guide's last SN row (when no Quantity, Range or Ratio reads): the
+		// components and the units of OBX-6 as a string.
+		if x.str = cv.snString(v, units); x.str != "" {
+			return
+		}
 	case "DT", "DTM", "TS":
 		if dt := cv.dateTime(v.Comp(1)); dt != "" {
 			x.dateTime = dt
@@ -285,17 +290,30 @@ func (cv *conv) value(x *obsValue, vt string, v hl7.Value, units hl7.Value) {
 }
 
 // fullText returns a repetition as text with its components joined by spaces: a string
-// value whose sender used components is kept whole.
+// value whose sender used components is kept whole. Text types (ST, TX, FT) have no
+// sub-components, so a sub-component separator in one is the sender's unescaped "&"
+// ("Tom & Jerry"): it is kept as that character, not taken as the end of the text.
 func (cv *conv) fullText(v hl7.Value) string {
 	if v.IsLeaf() {
 		return cv.text(v)
 	}
 	var parts []string
 	for _, c := range v.Comps() {
-		if s := strings.TrimSpace(c.String()); s != "" && !c.IsNull() {
-			if !c.IsLeaf() {
-				s = strings.TrimSpace(c.Sub(1).String())
+		if c.IsNull() {
+			continue
+		}
+		s := c.String()
+		if !c.IsLeaf() {
+			var b strings.Builder
+			for j, sc := range c.Subs() {
+				if j > 1 {
+					b.WriteByte(cv.delims.SubComponent)
+				}
+				b.WriteString(sc.String())
 			}
+			s = b.String()
+		}
+		if s = strings.TrimSpace(s); s != "" {
 			parts = append(parts, s)
 		}
 	}
@@ -308,7 +326,7 @@ func (cv *conv) structuredNumeric(x *obsValue, v hl7.Value, units hl7.Value) boo
 	cmp, n1, sep, n2 := cv.comp(v, 1), cv.comp(v, 2), cv.comp(v, 3), cv.comp(v, 4)
 	orig := strings.Join(appendNonEmpty(nil, cmp, n1, sep, n2), " ")
 	if cmp == "<>" || sep == "+" {
-		x.str = strings.Join(appendNonEmpty(nil, orig, cv.comp(units, 1)), " ")
+		x.str = cv.snString(v, units)
 		return x.str != ""
 	}
 	d1, ok1 := decimal(n1)
@@ -353,6 +371,13 @@ func (cv *conv) structuredNumeric(x *obsValue, v hl7.Value, units hl7.Value) boo
 		return false
 	}
 	return true
+}
+
+// snString renders an SN as the guide's string rows for SN values have it:
+// OBX-5.1+" "+OBX-5.2+" "+OBX-5.3+" "+OBX-5.4+" "+OBX-6, without the empty parts; the unit
+// is OBX-6.1.
+func (cv *conv) snString(v hl7.Value, units hl7.Value) string {
+	return strings.Join(appendNonEmpty(nil, cv.comp(v, 1), cv.comp(v, 2), cv.comp(v, 3), cv.comp(v, 4), cv.comp(units, 1)), " ")
 }
 
 // attachmentED maps an ED (ED[Attachment]): the type of data, the encoding and the data,

@@ -320,7 +320,9 @@ func ucumTime(u string) string {
 func (cv *conv) note(nte hl7.Segment) (Annotation, bool) {
 	var lines []string
 	for _, r := range reps(nte, 3) {
-		if s := cv.text(r); s != "" {
+		// NTE-3 is FT: the whole repetition is the comment, even when the sender left
+		// a "^" or "&" in it unescaped.
+		if s := cv.fullText(r); s != "" {
 			lines = append(lines, s)
 		}
 	}
