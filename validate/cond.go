@@ -209,8 +209,10 @@ func (p *condParser) list() ([]string, error) {
 }
 
 // valueFor reads the value a path names, from seg when it is a segment of the path's name and
-// the path gives no occurrence, else from the message.
-func valueFor(m *hl7.Message, seg hl7.Segment, segName string, p hl7.Path) (hl7.Value, bool) {
+// the path gives no occurrence, else from the message. A path into field curField of seg that
+// gives no repetition reads repetition curRep (when not 0): the predicate of a component
+// (PID-3.4 "If PID-3.5 == MR") is about the repetition the component is in.
+func valueFor(m *hl7.Message, seg hl7.Segment, segName string, p hl7.Path, curField, curRep int) (hl7.Value, bool) {
 	if p.Segment != segName || p.Occurrence != 0 || segName == "" {
 		if p.Field == 0 {
 			_, ok := m.First(p.Segment)
@@ -225,8 +227,12 @@ func valueFor(m *hl7.Message, seg hl7.Segment, segName string, p hl7.Path) (hl7.
 		return hl7.Value{}, true
 	}
 	v := seg.Field(p.Field)
-	if p.Repetition > 0 || p.Component > 0 || p.SubComp > 0 {
-		v = v.Rep(max(p.Repetition, 1))
+	rep := p.Repetition
+	if rep == 0 && p.Field == curField && curRep > 0 {
+		rep = curRep
+	}
+	if rep > 0 || p.Component > 0 || p.SubComp > 0 {
+		v = v.Rep(max(rep, 1))
 	}
 	if p.Component > 0 || p.SubComp > 0 {
 		v = v.Comp(max(p.Component, 1))
@@ -240,7 +246,7 @@ func valueFor(m *hl7.Message, seg hl7.Segment, segName string, p hl7.Path) (hl7.
 // evalCondition evaluates c for the segment seg (named segName) of the message.
 func (r *run) evalCondition(c *condition, seg hl7.Segment, segName string) bool {
 	for _, t := range c.terms {
-		v, segPresent := valueFor(r.m, seg, segName, t.path)
+		v, segPresent := valueFor(r.m, seg, segName, t.path, r.predField, r.predRep)
 		valued := segPresent
 		if t.path.Field > 0 {
 			valued = len(v.Raw()) > 0

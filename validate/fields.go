@@ -206,7 +206,7 @@ func (r *run) extraFields(spec *segSpec, seq int) {
 	}
 	what := r.pathText(seq, loc{}) + " is"
 	if last > seq {
-		what = fmt.Sprintf("%s to %s-%d are", r.pathText(seq, loc{}), r.segName, last)
+		what = fmt.Sprintf("%s to %s are", r.pathText(seq, loc{}), r.pathText(last, loc{}))
 	}
 	r.addField(Warning, hl7.ErrCodeDataType, RuleDataType, spec.src, seq, loc{}, fmt.Sprintf("%s not defined in %s, where %s has %d fields: a receiver of this version ignores them", what, r.specSource(spec), r.segName, len(spec.fields)))
 }
@@ -251,7 +251,9 @@ func (r *run) checkField(spec *segSpec, seq, pos int, raw []byte, reps int) bool
 		return false
 	}
 	fs := &spec.fields[seq-1]
-	if len(raw) == 0 {
+	// A field of separators only (~, ^^^) holds no value: it reads as empty, as trailing
+	// separators do (edge case 5), and its empty repetitions need no look.
+	if len(raw) == 0 || r.blank(raw) {
 		if (fs.usage == uR || fs.usage == uC) && r.isRequired(fs) {
 			r.addField(Error, hl7.ErrCodeRequiredFieldMissing, RuleRequired, fs.src, seq, loc{}, fmt.Sprintf("%s (%s) is required but empty", r.pathText(seq, loc{}), fs.name))
 		}
@@ -332,6 +334,7 @@ func (r *run) walkComposite(e *elemSpec, t *typeSpec, raw []byte, reps, seq int)
 		lastReq = e.lastReq
 	}
 	needEnd := e.maxLen > 0 || e.minLen > 0 || e.hasConst || e.table != nil
+	r.predField, r.predRep = seq, 1
 	for k := 0; ; k++ {
 		i, c := len(raw), cRep // the end of the field ends the repetition
 		if k < len(seps) {
@@ -350,7 +353,7 @@ func (r *run) walkComposite(e *elemSpec, t *typeSpec, raw []byte, reps, seq int)
 			ce := &comps[j-1]
 			// An empty component needs a look only when it may be required; a valued one
 			// only when it is more than text within its length and not plainly right.
-			if len(part) == 0 && (ce.usage == uR || ce.usage == uC) ||
+			if len(part) == 0 && (ce.usage == uR || ce.usage == uC) && !r.blank(raw[repStart:repEnd(raw, repStart, r.sc.rep)]) ||
 				len(part) > 0 && (!ce.lenOnly || ce.maxLen > 0 && len(part) > ce.maxLen) && (next != lvComp || !r.quickOK(ce, part)) {
 				lc := loc{comp: j, rel: compStart}
 				if reps > 1 {
@@ -364,7 +367,8 @@ func (r *run) walkComposite(e *elemSpec, t *typeSpec, raw []byte, reps, seq int)
 			continue
 		}
 		// The repetition ends at i.
-		if b := raw[repStart:i]; len(b) > 0 && (needEnd || j < lastReq) {
+		// An empty repetition (~~, or ^^^ between two) holds no value whose parts to check.
+		if b := raw[repStart:i]; len(b) > 0 && (needEnd || j < lastReq) && !r.blank(b) {
 			lc := loc{rel: repStart}
 			if reps > 1 {
 				lc.rep = rep
@@ -372,9 +376,11 @@ func (r *run) walkComposite(e *elemSpec, t *typeSpec, raw []byte, reps, seq int)
 			r.endComposite(e, t, comps, j, b, first, system, lvRep, seq, lc)
 		}
 		if i >= len(raw) {
+			r.predField, r.predRep = 0, 0
 			return
 		}
 		rep, j = rep+1, 1
+		r.predRep = rep
 		repStart, compStart = i+1, i+1
 		first, system = nil, nil
 	}
@@ -667,11 +673,17 @@ func (r *run) checkCode(e *elemSpec, t *tableRef, code string, seq int, lc loc) 
 		return // the version is already reported as unknown
 	}
 	sev := r.v.tableSev
-	if t.user {
+	var binds string
+	switch {
+	case t.user:
 		sev = Error
+	case e.tableBound && r.prof != nil:
+		// The profile says the value must come from this HL7 table: not following it is an
+		// error, as for any other constraint of the profile.
+		sev = Error
+		binds = ", which " + r.by(e) + " requires"
 	}
-	src := e.src
-	r.addField(sev, hl7.ErrCodeTableValue, RuleTable, src, seq, lc, fmt.Sprintf("%s (%s): %s is not in %s", r.pathText(seq, lc), e.name, quote(code), t.describe()))
+	r.addField(sev, hl7.ErrCodeTableValue, RuleTable, e.src, seq, lc, fmt.Sprintf("%s (%s): %s is not in %s%s", r.pathText(seq, lc), e.name, quote(code), t.describe(), binds))
 }
 
 // checkComposite checks the components (or sub-components) of a composite value.
@@ -719,7 +731,7 @@ func (r *run) checkComposite(e *elemSpec, t *typeSpec, b []byte, lv int, seq int
 // component checks one component (or sub-component) ce holding part, at level lv.
 func (r *run) component(ce *elemSpec, part []byte, lv int, seq int, lc loc) {
 	switch {
-	case len(part) == 0:
+	case len(part) == 0 || r.segHasSub && r.blank(part): // & alone is no value either
 		if r.isRequired(ce) {
 			r.addField(Error, hl7.ErrCodeRequiredFieldMissing, RuleRequired, ce.src, seq, lc, fmt.Sprintf("%s (%s) is required when %s is valued, but empty", r.pathText(seq, lc), ce.name, r.pathText(seq, parentLoc(lc))))
 		}
@@ -729,6 +741,29 @@ func (r *run) component(ce *elemSpec, part []byte, lv int, seq int, lc loc) {
 	default:
 		r.checkValue(ce, ce.typ, part, lv, seq, lc)
 	}
+}
+
+// blank reports whether b holds nothing but repetition, component and sub-component
+// separators: no value at any level. It stops at the first other byte, which for a valued
+// field is nearly always the first.
+func (r *run) blank(b []byte) bool {
+	for _, c := range b {
+		if c != r.d.Component && (c != r.d.SubComponent || c == 0) && (c != r.d.Repetition || c == 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// repEnd returns where the repetition of raw that starts at start ends: at the next repetition
+// separator rep (0 when the message has none), or the end of raw.
+func repEnd(raw []byte, start int, rep byte) int {
+	if rep != 0 {
+		if i := indexByte(raw[start:], rep); i >= 0 {
+			return start + i
+		}
+	}
+	return len(raw)
 }
 
 // parentLoc returns the location of the value that holds lc: a component's repetition, a

@@ -28,6 +28,9 @@ func FuzzValidate(f *testing.F) {
 		"MSH|^|A|B|C|D|2026||ADT^A01|1|P|2.5.1\rEVN\rPID|1||a^b^c^d^e^f^g^h^i^j^k^l\r",
 		msg(labMSH, labPID, labOBR, labOBX1, labOBX2, `SPM|1`),
 		msg(acmeMSH, acmeEVN, acmePID, `ZPI|x|y|z`, acmePV1, `PV2`, `IN1|1`, `IN1|2`, `IN1|3`),
+		// Places the matcher reads ahead to choose between (OML_O21's ORC), empty repetitions.
+		msg(oml251, pid, `ORC|NW`, `OBR|1`, `ORC|NW`, `OBR|2`, `PV1`, `ORC`, `OBR`, `OBX`, `ORC`, `ZZ1`, `OBR`, `SPM`),
+		msg(msh27, evn27, `PID|1||~^^^^~&&^^^H^MR||^&&`, pv1),
 	} {
 		f.Add([]byte(s))
 	}

@@ -446,6 +446,7 @@ func (pc *profileCompiler) element(b *elemSpec, f *pfield, seq int, where string
 	if f.table != "" {
 		e.tableID = f.table
 		e.table = pc.v.table(f.table, pc.vs)
+		e.tableBound = true
 		if id := NormalizeTableID(f.table); e.table == nil && !numericID(id) {
 			pc.errs = append(pc.errs, &FileError{File: pc.file, Line: f.line, Column: f.col, Msg: fmt.Sprintf("%s: table %s is not an HL7 table and no user table has that id: load it (Options.Tables, --tables)", where, f.table)})
 		}

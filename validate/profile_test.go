@@ -87,6 +87,11 @@ func TestProfiles(t *testing.T) {
 			`E 103 OBX[2]-6.1: OBX[2]-6.1 (Identifier): "g" is not in table LABUNITS (Lab units (UCUM)) from lab-tables.xml`,
 			"E 100 SPM: segment 6 (SPM) must not be sent: profile Riverside Lab ORU marks it not supported (X)",
 		}},
+		{"lab codes outside the HL7 tables the profile binds", msg(labMSH, `PID|1||12345^^^HOSP^MR||DOE^JANE||19800101|Q`, `PV1|1|Q`, labOBR, `OBX|1|NM|2345-7^Glucose^LN||5.4|mmol/L^millimole per liter^UCUM||ZZ|||F`, labOBX2), []string{
+			`E 103 PID-8: PID-8 (Administrative Sex): "Q" is not in HL7 table 0001 (Administrative Sex), which profile Riverside Lab ORU requires`,
+			`W 103 PV1-2: PV1-2 (Patient Class): "Q" is not in HL7 table 0004 (Patient Class)`, // the profile leaves PV1 to the standard
+			`E 103 OBX[1]-8: OBX[1]-8 (Abnormal Flags): "ZZ" is not in HL7 table 0078 (Abnormal flags), which profile Riverside Lab ORU requires`,
+		}},
 		{"lab group minimum", msg(labMSH, labPID, labOBR, labOBX1), []string{
 			"E 100 OBX: group OBSERVATION (OBX) occurs 1 time; group ORDER_OBSERVATION requires at least 2, at the end of the message",
 		}},
@@ -185,5 +190,52 @@ func TestBadProfiles(t *testing.T) {
 	want := "testdata/profiles/acme-adt-a01.xml:91:7: PV1-2: table ACME0004 is not an HL7 table and no user table has that id: load it (Options.Tables, --tables)"
 	if err == nil || err.Error() != want {
 		t.Errorf("missing value set: %v", err)
+	}
+}
+
+// TestPredicatePerRepetition checks that the predicate of a component reads the repetition the
+// component is in: PID-3.4 required "If PID-3.5 == MR" holds for each identifier on its own.
+func TestPredicatePerRepetition(t *testing.T) {
+	const xml = `<?xml version="1.0"?>
+<HL7v2xConformanceProfile HL7Version="2.5.1" Identifier="PRED-1">
+  <MetaData Name="Predicates"/>
+  <HL7v2xStaticDef MsgType="ADT" EventType="A01" MsgStructID="ADT_A01">
+    <Segment Name="MSH" Usage="R" Min="1" Max="1"/>
+    <Segment Name="EVN" Usage="R" Min="1" Max="1"/>
+    <Segment Name="PID" Usage="R" Min="1" Max="1">
+      <Field Name="Set ID - PID" Usage="O" Min="0" Max="1" Datatype="SI"/>
+      <Field Name="Patient ID" Usage="O" Min="0" Max="1" Datatype="CX"/>
+      <Field Name="Patient Identifier List" Usage="R" Min="1" Max="*" Datatype="CX">
+        <Component Name="ID Number" Usage="R" Datatype="ST"/>
+        <Component Name="Check Digit" Usage="O" Datatype="ST"/>
+        <Component Name="Check Digit Scheme" Usage="O" Datatype="ID"/>
+        <Component Name="Assigning Authority" Usage="C" Datatype="HD">
+          <Predicate>If PID-3.5 == MR.</Predicate>
+        </Component>
+        <Component Name="Identifier Type Code" Usage="R" Datatype="ID"/>
+      </Field>
+    </Segment>
+    <Segment Name="PV1" Usage="R" Min="1" Max="1"/>
+  </HL7v2xStaticDef>
+</HL7v2xConformanceProfile>`
+	p, err := ParseProfile(strings.NewReader(xml), "pred.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := mustValidator(t, Options{Profiles: []*Profile{p}})
+	for _, tt := range []struct {
+		pid  string
+		want []string
+	}{
+		{`PID|1||1^^^H^MR~2^^^^PI~3^^^^MR||DOE`, []string{
+			"E 101 PID-3[3].4: PID-3[3].4 (Assigning Authority) is required when PID-3[3] is valued, but empty",
+		}},
+		{`PID|1||2^^^^PI~1^^^H^MR||DOE`, nil},
+		{`PID|1||1^^^^MR||DOE`, []string{
+			"E 101 PID-3.4: PID-3.4 (Assigning Authority) is required when PID-3 is valued, but empty",
+		}},
+	} {
+		res := v.Validate(mustParse(t, msg(msh251, evn, tt.pid, pv1)))
+		sameLines(t, tt.pid, issueLines(res), tt.want)
 	}
 }

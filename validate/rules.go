@@ -588,10 +588,14 @@ func (r *run) checkRule(cr *compiledRule, occ int) {
 	}
 	if cr.required && !valued {
 		state := "empty"
+		off := field.Offset()
 		if !field.Present() {
 			state = "missing"
+			if segOff >= 0 {
+				off = segOff + len(r.seg.Raw()) // an absent field: the end of its segment
+			}
 		}
-		r.addRule(cr, hl7.ErrCodeRequiredFieldMissing, p, r.si, field.Offset(), fmt.Sprintf("%s is required by a custom rule, but %s", r.describePath(p.String()), state))
+		r.addRule(cr, hl7.ErrCodeRequiredFieldMissing, p, r.si, off, fmt.Sprintf("%s is required by a custom rule, but %s", r.describePath(p.String()), state))
 	}
 }
 

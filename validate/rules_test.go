@@ -67,6 +67,41 @@ func TestRules(t *testing.T) {
 	}
 }
 
+// TestRuleOffsets checks that custom rules' issues point at the value, or for an absent field
+// at the end of its segment, as the standard's own issues do.
+func TestRuleOffsets(t *testing.T) {
+	rules, err := ParseRules("r.yaml", []byte("rules:\n  - path: PID-19\n    required: true\n  - path: PID-18\n    required: true\n  - path: PID-3.5\n    in: [MR]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := mustValidator(t, Options{Rules: []*Rules{rules}})
+	for _, term := range []string{"\r", "\n"} {
+		text := strings.Join([]string{msh251, evn, `PID|1||1^^^H^MR~2^^^H^PI||DOE|||F|||||||||||`, `PID|1||1^^^H^MR||DOE|||F`, pv1}, term) + term
+		res := v.Validate(mustParse(t, text))
+		want := map[string]string{
+			"PID[1]-18":     "|" + term,   // empty: where the value would be
+			"PID[1]-19":     term + "PID", // empty, the last field
+			"PID[1]-3[2].5": "PI||DOE",    // the value
+			"PID[2]-18":     term + "PV1", // absent: the end of the segment
+			"PID[2]-19":     term + "PV1",
+		}
+		n := 0
+		for _, is := range res.Issues {
+			if is.Rule != RuleCustom {
+				continue
+			}
+			n++
+			w, ok := want[is.Path.String()]
+			if !ok || is.Offset < 0 || !strings.HasPrefix(text[is.Offset:], w) {
+				t.Errorf("%q: %s at %d (%q), want %q", term, is.Path, is.Offset, text[max(is.Offset, 0):], w)
+			}
+		}
+		if n != len(want) {
+			t.Errorf("%q: %d custom issues, want %d: %v", term, n, len(want), issueLines(res))
+		}
+	}
+}
+
 // TestBadRules checks that every problem of a rules file is reported at its line and column.
 func TestBadRules(t *testing.T) {
 	tests := []struct {

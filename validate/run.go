@@ -11,8 +11,11 @@ import (
 // scratch is the memory one validation needs, kept in a pool so that validating a valid
 // message allocates nothing.
 type scratch struct {
-	mt  matcher
-	cls [256]uint8 // the class of each byte for the message's delimiters
+	mt matcher
+	// alt and places serve the matcher's look-ahead (choosePlace).
+	alt    matcher
+	places []place
+	cls    [256]uint8 // the class of each byte for the message's delimiters
 	// The field, repetition and component separators, each repeated in the eight bytes of a
 	// word, for sepFlags.
 	fieldMask, repMask, compMask uint64
@@ -26,6 +29,11 @@ func (s *scratch) reset() {
 	clear(s.mt.stack[:cap(s.mt.stack)])
 	s.mt.stack = s.mt.stack[:0]
 	s.mt.root = nil
+	clear(s.alt.stack[:cap(s.alt.stack)])
+	s.alt.stack = s.alt.stack[:0]
+	s.alt.root = nil
+	clear(s.places[:cap(s.places)])
+	s.places = s.places[:0]
 }
 
 // run is one validation of one message.
@@ -51,6 +59,10 @@ type run struct {
 	// field2 is the raw bytes of field 2 of the segment being checked, once checked (OBX-2
 	// gives the type of OBX-5); nil when it is empty or absent.
 	field2 []byte
+
+	// predField and predRep are the field and repetition whose components are being checked
+	// (0 otherwise): a component's predicate reads its own repetition of that field.
+	predField, predRep int
 
 	// knownVT is the last value (OBX-2) found in the version's data types (table 0125).
 	knownVT string
@@ -232,14 +244,20 @@ func unsupportedCode(m *hl7.Message) string {
 // a tolerated Z-segment to pass over.
 func (r *run) place(mt *matcher) (*snode, bool) {
 	name := r.segName
-	if n := mt.strict(name); n != nil {
-		return n, false
+	ps := mt.strictPlaces(name, r.sc.places[:0])
+	r.sc.places = ps
+	if len(ps) > 0 {
+		best := 0
+		if len(ps) > 1 {
+			best = r.choosePlace(mt, ps)
+		}
+		return mt.take(ps[best], name), false
 	}
 	inStructure := r.root.allHas(name)
 	if !inStructure && r.zTolerated() {
 		return nil, true
 	}
-	if c, ok := mt.relaxed(name); ok && r.preferMissing(mt, c) {
+	if c, ok := mt.relaxed(name); ok && r.preferMissing(mt, c, r.si) {
 		for _, ms := range c.miss {
 			r.addMissing(ms, r.si)
 		}
@@ -250,21 +268,77 @@ func (r *run) place(mt *matcher) (*snode, bool) {
 	return nil, false
 }
 
-// preferMissing decides between two readings of a segment that fits only by leaving out
-// required elements: that they are missing (c), or that the segment itself is misplaced. It
-// looks one segment ahead and takes the reading that costs fewer issues over the two: the
-// elements left out now, or 1 for the misplaced segment, plus what the next segment costs from
-// where each reading leaves the matcher. A tie reads elements missing.
-func (r *run) preferMissing(mt *matcher, c candidate) bool {
-	next := ""
-	for i := r.si + 1; i < r.m.NumSegments(); i++ {
+// lookAhead is how many segments choosePlace reads ahead to compare two places.
+const lookAhead = 32
+
+// choosePlace returns which of several places where the current segment fits without leaving
+// out a required element to take: the one from which the following segments (up to lookAhead
+// of them, and the end of the message when it comes before) cost the fewest issues, each read
+// as place reads it. A tie takes the first: innermost and earliest. Reading ahead tells an ORC
+// that begins OML_O21's next order from one that begins the prior results of this one.
+func (r *run) choosePlace(mt *matcher, ps []place) int {
+	best, bestCost := 0, -1
+	alt := &r.sc.alt
+	for i, p := range ps {
+		alt.root = mt.root
+		alt.stack = append(alt.stack[:0], mt.stack...)
+		alt.take(p, r.segName)
+		c := r.costAhead(alt, r.si+1, bestCost)
+		if bestCost < 0 || c < bestCost {
+			best, bestCost = i, c
+		}
+		if bestCost == 0 {
+			break
+		}
+	}
+	return best
+}
+
+// costAhead returns the issues that matching the segments from index from on (up to
+// lookAhead of them) costs from mt's state, which it moves; it stops counting at limit when
+// limit is not negative (a reading that costs as much as another already read loses the tie).
+func (r *run) costAhead(mt *matcher, from, limit int) int {
+	cost := 0
+	i := from
+	for n := 0; n < lookAhead && (limit < 0 || cost < limit); n++ {
+		name, at := r.nextMatched(i)
+		if at < 0 {
+			return cost + len(mt.remaining())
+		}
+		i = at + 1
+		if mt.strict(name) != nil {
+			continue
+		}
+		if c, ok := mt.relaxed(name); ok && r.preferMissing(mt, c, at) {
+			cost += c.cost
+			mt.commit(c)
+			continue
+		}
+		cost++
+	}
+	return cost
+}
+
+// nextMatched returns the name and index of the first segment from index i on that the
+// matcher reads (tolerated Z-segments are passed over), or "" and -1 at the end of the message.
+func (r *run) nextMatched(i int) (string, int) {
+	for ; i < r.m.NumSegments(); i++ {
 		n := r.m.Segment(i).Name()
 		if !r.root.allHas(n) && !r.v.opts.RejectZSegments && strings.HasPrefix(n, "Z") {
 			continue
 		}
-		next = n
-		break
+		return n, i
 	}
+	return "", -1
+}
+
+// preferMissing decides between two readings of segment at, which fits only by leaving out
+// required elements: that they are missing (c), or that the segment itself is misplaced. It
+// looks one segment ahead and takes the reading that costs fewer issues over the two: the
+// elements left out now, or 1 for the misplaced segment, plus what the next segment costs from
+// where each reading leaves the matcher. A tie reads elements missing.
+func (r *run) preferMissing(mt *matcher, c candidate, at int) bool {
+	next, _ := r.nextMatched(at + 1)
 	withMissing := mt.fork()
 	withMissing.commit(c)
 	asMisplaced := mt.fork()

@@ -109,6 +109,9 @@ type elemSpec struct {
 	minLen  int
 	table   *tableRef
 	tableID string
+	// tableBound is set when a profile binds the element to its table: a code missing from
+	// it breaks the profile, and is an error whatever TableSeverity says.
+	tableBound bool
 	// constant is the only value allowed (a profile's ConstantValue), when hasConst.
 	constant string
 	hasConst bool

@@ -266,6 +266,50 @@ func (mt *matcher) strict(name string) *snode {
 	return nil
 }
 
+// place is a position where a segment fits without leaving out a required element: child j
+// of the group open at depth d of the stack, which has occurred k times so far.
+type place struct {
+	d, j, k int
+	c       *snode
+}
+
+// strictPlaces appends to buf every place where name fits without leaving out a required
+// element, innermost and earliest first (the first is the one strict takes), and returns it.
+// HL7's grammars make this one place nearly always; OML_O21 is an exception, where an ORC
+// after an OBR may begin the order's prior results (a group nested in OBSERVATION_REQUEST) or
+// the next order.
+func (mt *matcher) strictPlaces(name string, buf []place) []place {
+	for d := len(mt.stack) - 1; d >= 0; d-- {
+		f := mt.stack[d]
+		kids := f.g.children
+		for j := f.i; j < len(kids); j++ {
+			c := kids[j]
+			k := 0
+			if j == f.i {
+				k = f.k
+			}
+			if c.canRepeat(k) && (c.kind != nGroup && c.accepts(name) || c.kind == nGroup && c.firstHas(name)) {
+				buf = append(buf, place{d: d, j: j, k: k, c: c})
+			}
+			if !c.skippable(k) {
+				return buf
+			}
+		}
+	}
+	return buf
+}
+
+// take consumes name at p, one of the places strictPlaces found from the matcher's state, and
+// returns the element matched.
+func (mt *matcher) take(p place, name string) *snode {
+	mt.stack = mt.stack[:p.d+1]
+	mt.stack[p.d].i, mt.stack[p.d].k = p.j, p.k+1
+	if p.c.kind == nGroup {
+		return mt.enter(p.c, name)
+	}
+	return p.c
+}
+
 // enter opens a new instance of group g at the first place that takes name without leaving
 // out a required element; g.firstHas(name) holds.
 func (mt *matcher) enter(g *snode, name string) *snode {

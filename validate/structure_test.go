@@ -11,6 +11,7 @@ const (
 	obr    = `OBR|1||F1|GLU^Glucose^LN`
 	obx    = `OBX|1|NM|GLU^Glucose^LN||5.4|mmol/L|||||F`
 	obr23  = `OBR|1||F1|GLU^Glucose^LN|||||||||||||||||||||||1^once` // 2.3 requires OBR-27
+	oml251 = `MSH|^~\&|LAB|HOSP|EHR|HOSP|202601021530||OML^O21^OML_O21|C1|P|2.5.1`
 )
 
 // TestStructure checks how segments are matched against message structures: groups, order,
@@ -31,6 +32,15 @@ func TestStructure(t *testing.T) {
 		{"ADT^A04 uses the structure ADT_A01", Options{}, msg(`MSH|^~\&|A|B|C|D|202601021530||ADT^A04|C1|P|2.5.1`, evn, pid, pv1), nil},
 		{"MSH-9.3 repeating type_event means the event's structure", Options{}, msg(`MSH|^~\&|A|B|C|D|202601021530||ADT^A04^ADT_A04|C1|P|2.5.1`, `SFT|Acme|1.0|EHR|42`, evn, pid, pv1), []string{
 			`W 103 MSH-9.3: MSH-9.3 (Message Structure): "ADT_A04" is not in HL7 table 0354 (Message structure)`,
+		}},
+		// OML_O21 nests the prior results of an order (PRIOR_RESULT, which may begin with ORC)
+		// in OBSERVATION_REQUEST: an ORC after an OBR begins either the next order or prior
+		// results. The matcher reads ahead to tell them apart.
+		{"OML^O21 second order is not a prior result", Options{}, msg(oml251, pid, `PV1|1|O`, `ORC|NW|P1`, `OBR|1|P1||GLU^Glucose^LN`, `ORC|NW|P2`, `OBR|2|P2||NA^Sodium^LN`), nil},
+		{"OML^O21 prior results, then the next order", Options{}, msg(oml251, pid, `ORC|NW|P1`, `OBR|1|P1||GLU^Glucose^LN`, `PV1|1|O`, `ORC|XO|P0`, `OBR|1|P0||GLU^Glucose^LN`, `OBX|1|NM|GLU^Glucose^LN||5.4|mmol/L|||||F`, `ORC|NW|P2`, `OBR|2|P2||NA^Sodium^LN`), nil},
+		{"OML^O21 2.7 three orders", Options{}, msg(`MSH|^~\&|A|B|C|D|202601021530||OML^O21^OML_O21|C1|P|2.7`, pid, `ORC|NW|P1`, `OBR|1|P1||GLU^Glucose^LN`, `ORC|NW|P2`, `TQ1|1`, `OBR|2|P2||NA^Sodium^LN`, `ORC|NW|P3`, `OBR|3|P3||K^Potassium^LN`), nil},
+		{"OML^O21 prior result missing its observation", Options{}, msg(oml251, pid, `ORC|NW|P1`, `OBR|1|P1||GLU^Glucose^LN`, `PV1|1|O`, `ORC|XO|P0`, `OBR|1|P0||GLU^Glucose^LN`), []string{
+			"E 100 OBX: group OBSERVATION_PRIOR (OBX) is missing: group ORDER_PRIOR requires it, at the end of the message",
 		}},
 		{"2.3 before message structures: the event's definition", Options{}, msg(`MSH|^~\&|A|B|C|D|202601021530||ADT^A04|C1|P|2.3`, evn, `PID|1||1||DOE`, pv1), nil},
 

@@ -415,12 +415,34 @@ func (t *tableRef) has(code string, vs *vspec) bool {
 		}
 	case tsCodingSystm:
 		// Table 0396 lists patterns the source dropped: HL7nnnn (an HL7 table), 99zzz and L
-		// (local coding systems), and ISO/IBT families written with a suffix.
-		if code == "L" || strings.HasPrefix(code, "99") || strings.HasPrefix(code, "HL7") && NormalizeTableID(code) != code {
+		// (local coding systems), and the numbered families ISOnnnn, IBTnnnn and X12DEnnnn,
+		// which the standard also lists written out with a suffix (ISO3166_1, ISO3166_2).
+		if code == "L" || strings.HasPrefix(code, "99") || strings.HasPrefix(code, "HL7") && NormalizeTableID(code) != code || numberedFamily(code) {
 			return true
 		}
 	}
 	return t.codes.has(code)
+}
+
+// numberedFamily reports whether code is one of table 0396's numbered families: ISOnnnn (ISO
+// Defined Codes, where nnnn is the ISO table number: ISO4217, ISO639, ISO3166_1), IBTnnnn
+// (American Blood Bank Association table nnnn) or X12DEnnnn (ASC X12 code list nnnn): the
+// prefix, a digit, then letters, digits or underscores.
+func numberedFamily(code string) bool {
+	for _, prefix := range []string{"ISO", "IBT", "X12DE"} {
+		rest, ok := strings.CutPrefix(code, prefix)
+		if !ok || rest == "" || rest[0] < '0' || rest[0] > '9' {
+			continue
+		}
+		for i := 1; i < len(rest); i++ {
+			c := rest[i]
+			if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '_') {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // codeSet is a set of codes. Nearly every HL7 code is at most 8 bytes long: those are kept as

@@ -100,6 +100,23 @@ func TestRuleKinds(t *testing.T) {
 			"E 101 PID-3.5: PID-3.5 (Identifier Type Code) is required when PID-3 is valued, but missing",
 		}},
 
+		// Empty repetitions and fields of separators only hold no value (edge cases 5 and 6).
+		{"2.5.1 empty repetitions are not checked", Options{}, msg(msh251, evn, `PID|1||~12345^^^HOSP^MR~||DOE^JANE||19800101|F|||~1 MAIN ST^^CITY`, pv1), nil},
+		{"2.7 empty repetitions are not checked", Options{}, msg(msh27, evn27, `PID|1||12345^^^H^MR~^^^^~||DOE`, pv1), nil},
+		{"2.7 required field of empty repetitions", Options{}, msg(msh27, evn27, `PID|1||~||DOE`, pv1), []string{
+			"E 101 PID-3: PID-3 (Patient Identifier List) is required but empty",
+		}},
+		{"2.5.1 required field of separators only", Options{}, msg(msh251, evn, `PID|1||^^^^||DOE`, pv1), []string{
+			"E 101 PID-3: PID-3 (Patient Identifier List) is required but empty",
+		}},
+		{"2.5.1 a component of sub-component separators only is empty", Options{}, msg(msh251, evn, `PID|1||1^^^H^MR||&&^JANE`, pv1), nil},
+		{"2.5.1 a valued component's required sub-component", Options{}, msg(msh251, evn, `PID|1||1^^^H^MR||&VAN^JANE`, pv1), []string{
+			"E 101 PID-5.1.1: PID-5.1.1 (Surname) is required when PID-5.1 is valued, but empty",
+		}},
+		{"2.3 a trailing empty repetition is a repetition", Options{}, msg(msh23, evn, `PID|1||1||DOE|||F~`, pv1), []string{
+			"E 102 PID-8: PID-8 (Sex) has 2 repetitions; 2.3 allows only one",
+		}},
+
 		// Repetitions.
 		{"2.3 too many repetitions", Options{}, msg(msh23, evn, `PID|1||12345||DOE|||F~M`, pv1), []string{
 			"E 102 PID-8: PID-8 (Sex) has 2 repetitions; 2.3 allows only one",
@@ -165,6 +182,11 @@ func TestRuleKinds(t *testing.T) {
 		}},
 		{"2.7 CWE of another coding system", Options{}, msg(msh27, evn27, `PID|1||1^^^H^MR||DOE|||Q^Queer^99LOCAL`, pv1), nil},
 		{"coding system table 0396 patterns", Options{}, msg(msh251, evn, pid, pv1, `OBX|1|CE|GLU^Glucose^LN^G1^Glu^99LAB||A^High^L^X^Y^HL70078||||||F`), nil},
+		{"coding system table 0396 numbered families", Options{}, msg(msh251, evn, pid, pv1, `OBX|1|CE|GLU^Glucose^LN^G1^Glu^IBT0001||A^High^ISO3166_1^X^Y^ISO4217|g^gram^X12DE355|||||F`), nil},
+		{"coding system table 0396 not a numbered family", Options{}, msg(msh251, evn, pid, pv1, `OBX|1|CE|GLU^Glucose^LN^G1^Glu^ISO||A^High^ISOX||||||F`), []string{
+			`W 103 OBX-3.6: OBX-3.6 (Name of Alternate Coding System): "ISO" is not in HL7 table 0396 (Coding system)`,
+			`W 103 OBX-5.3: OBX-5.3 (Name of Coding System): "ISOX" is not in HL7 table 0396 (Coding system)`,
+		}},
 		{"escaped code is decoded and counts as one character", Options{}, msg(msh23, evn, `PID|1||1||DOE|||\X46\`, pv1), nil},
 
 		// OBX-5 takes its type from OBX-2 (edge case 14).
@@ -189,6 +211,9 @@ func TestRuleKinds(t *testing.T) {
 		// What the version says of fields it does not have or withdrew.
 		{"field beyond the definition", Options{}, msg(msh23, evn, `PID|1||1||DOE`, `PV1|1|I`+strings.Repeat("|", 60)+`X|Y`), []string{
 			"W 102 PV1-62: PV1-62 to PV1-63 are not defined in 2.3, where PV1 has 52 fields: a receiver of this version ignores them",
+		}},
+		{"fields beyond the definition in a repeated segment", Options{}, msg(msh23, evn, `PID|1||1||DOE`, pv1, `AL1|1||A^B`, `AL1|2||C^D||||X|Y`), []string{
+			"W 102 AL1[2]-7: AL1[2]-7 to AL1[2]-8 are not defined in 2.3, where AL1 has 6 fields: a receiver of this version ignores them",
 		}},
 		{"2.7 withdrawn field", Options{}, msg(msh27, evn27, `PID|1|OLD|1^^^H^MR||DOE`, pv1), []string{
 			"W 102 PID-2: PID-2 (Patient ID) is withdrawn in 2.7 and should not be sent",
