@@ -61,7 +61,7 @@ func RootSpec() config.Spec {
 		Fields: []config.Field{
 			{Name: keyServer, Type: config.Object, Description: "The Courier process. Read when Courier starts: a reload (SIGHUP) restarts channels only, and logs which of these settings it did not apply.", Fields: []config.Field{
 				{Name: keyNodeID, Type: config.String, Description: "Name of this node in queue leases. Stable across restarts, so that a node takes back its own leases after a crash. Default: the name kept in the file `node-id` beside the store's database, the host name when that file was first written (a host name that changes later, as a container's does, does not change it).", Example: "courier-1"},
-				{Name: keyDataDir, Type: config.String, Default: "./courier-data", Description: "Directory for the store and other state; relative to the directory Courier starts in.", Example: "/var/lib/courier"},
+				{Name: keyDataDir, Type: config.String, Default: "./courier-data", Description: "Directory for the store and other state. A relative path given here is relative to the configuration file's folder; without this key, ./courier-data in the directory Courier starts in.", Example: "/var/lib/courier"},
 				{Name: keyLog, Type: config.Object, Description: "Logging. Logs never carry message content.", Fields: []config.Field{
 					{Name: keyLevel, Type: config.String, Default: "info", Enum: []string{"debug", "info", "warn", "error"}, Description: "Least severe level written."},
 					{Name: keyFormat, Type: config.String, Default: "text", Enum: []string{"text", "json"}, Description: "Line format: text for people, json for log collectors."},

@@ -153,17 +153,17 @@ func Spec() config.Spec {
 				Example:     true},
 		}),
 		Examples: []string{
-			"url: https://fhir.hospital.example/r4\n" +
+			"type: fhir\nurl: https://fhir.hospital.example/r4\n" +
 				"auth:\n  bearer:\n    token: ${file:secrets/fhir-token}\n" +
 				"identifier_systems:\n  GH: http://hospital.example.org/mrn\n" +
 				"time_zone: Europe/Paris\n",
-			"url: https://fhir.lab.example/fhir\nbundle: batch\n" +
+			"type: fhir\nurl: https://fhir.lab.example/fhir\nbundle: batch\n" +
 				"tls:\n  ca: [tls/fhir-ca.pem]\n  cert: tls/courier.crt\n  key: tls/courier.key\n" +
 				"request_timeout: 10s\nmax_response_size: 4MiB\n",
-			"url: https://gateway.example/fhir/r4\nbundle: message\n" +
+			"type: fhir\nurl: https://gateway.example/fhir/r4\nbundle: message\n" +
 				"auth:\n  basic:\n    username: courier\n    password: ${env:FHIR_PASSWORD}\n" +
 				"headers:\n  X-Api-Key: ${env:FHIR_GATEWAY_KEY}\n",
-			"url: http://127.0.0.1:8081/fhir\nbundle: collection\n",
+			"type: fhir\nurl: http://127.0.0.1:8081/fhir\nbundle: collection\n",
 		},
 	}
 }
@@ -185,7 +185,7 @@ func New(n *config.Node, deps connector.Deps) (connector.Destination, error) {
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
-	d.log = d.log.With("destination", deps.Name, "type", "fhir")
+	d.log = d.log.With("type", "fhir") // the destination's name comes with deps.Logger
 	if n.String(fieldPrefer) != "" && d.bundleType != fhirpkg.BundleMessage {
 		d.prefer = "return=" + n.String(fieldPrefer)
 	}

@@ -89,7 +89,8 @@ func newTestDest(t testing.TB, base, yaml string, logs *logBuffer) (*destination
 	}
 	deps := connector.Deps{BaseDir: base, Channel: "test", Name: "fhir-out"}
 	if logs != nil {
-		deps.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		// As the server gives it: with the destination's name.
+		deps.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("destination", deps.Name)
 	}
 	d, err := New(n, deps)
 	if err != nil {

@@ -20,7 +20,7 @@ func TestSpecExamples(t *testing.T) {
 	ca := newPKI(t, filepath.Join(base, "tls"), "fhir")
 	ca.issue(t, "courier", "courier.test", false)
 	for i, ex := range Spec().Examples {
-		if _, err := newTestDest(t, base, ex, nil); err != nil {
+		if _, err := newTestDest(t, base, strings.TrimPrefix(ex, "type: fhir\n"), nil); err != nil { // newTestDest gives the type
 			t.Errorf("example %d: %v", i+1, err)
 		}
 	}

@@ -166,7 +166,7 @@ func NewDestination(n *config.Node, deps connector.Deps) (connector.Destination,
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
-	d.log = d.log.With("destination", "file")
+	d.log = d.log.With("type", "file") // the destination's name comes with deps.Logger
 	loc, err := time.LoadLocation(n.String(keyTimeZone))
 	if err != nil {
 		errs = append(errs, n.Errorf(keyTimeZone, "unknown time zone %q: use an IANA name like Europe/Berlin, UTC or Local", n.String(keyTimeZone)))
