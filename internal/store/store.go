@@ -336,8 +336,8 @@ type QueueStats struct {
 	Sent        int
 	Oldest      time.Time // received time of the oldest non-final entry
 	// BlockedBy is the oldest ERROR entry holding its lane or, when there is none, the
-	// destination's head entry while it waits for a retry after a failed attempt; nil when
-	// the queue flows.
+	// destination's head entry after a failed attempt, while it waits for its next attempt or
+	// is in it (SENDING); nil when the queue flows.
 	BlockedBy *Entry
 }
 

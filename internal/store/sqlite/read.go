@@ -382,11 +382,12 @@ func (s *Store) stats(ctx context.Context) ([]store.QueueStats, error) {
 			q.Oldest = fromNanos(received)
 		}
 		// BlockedBy: the oldest ERROR entry holding its lane, or else the destination's head
-		// when it is failing and waiting for its next attempt.
+		// when it is failing: waiting for its next attempt, or in it (SENDING after a failed
+		// attempt, which lasts as long as a connect that is refused again and again).
 		e, err := scanEntry(tx.QueryRowContext(ctx, blockingErrorSQL, q.Channel, q.Destination))
 		if errors.Is(err, sql.ErrNoRows) {
 			e, err = scanEntry(tx.QueryRowContext(ctx, laneHeadEntrySQL, q.Channel, q.Destination))
-			if err == nil && (e.State != store.EntryPending || e.Attempts == 0) {
+			if err == nil && (e.State != store.EntryPending && e.State != store.EntrySending || e.Attempts == 0) {
 				e = nil
 			}
 		}

@@ -225,6 +225,30 @@ func testStats(t *testing.T, s store.Store) {
 	}
 }
 
+// testStatsBlockedWhileRetrying: a head entry that failed and is being tried again (SENDING,
+// as it is for the whole of a slow connect) still blocks its queue; one on its first attempt
+// does not.
+func testStatsBlockedWhileRetrying(t *testing.T, s store.Store) {
+	id := receiveOne(t, s, msg("BR1", 0, dest))
+	receiveOne(t, s, msg("BR2", time.Second, dest))
+	e := claimOne(t, s, claimReq(0), id)
+	if q := stats(t, s, ch, dest); q.BlockedBy != nil {
+		t.Errorf("first attempt in progress: blocked by %d, want not blocked", entryID(q.BlockedBy))
+	}
+	recordOK(t, s, retry(e, 0, time.Second))
+	if q := stats(t, s, ch, dest); entryID(q.BlockedBy) != e.ID {
+		t.Errorf("waiting to retry: blocked by %d, want %d", entryID(q.BlockedBy), e.ID)
+	}
+	e = claimOne(t, s, claimReq(2*time.Second), id)
+	if q := stats(t, s, ch, dest); entryID(q.BlockedBy) != e.ID || q.BlockedBy.State != store.EntrySending || q.BlockedBy.LastError == "" {
+		t.Errorf("retrying: blocked by %d (%+v), want %d, SENDING, with its last error", entryID(q.BlockedBy), q.BlockedBy, e.ID)
+	}
+	recordOK(t, s, sent(e, 2*time.Second))
+	if q := stats(t, s, ch, dest); q.BlockedBy != nil {
+		t.Errorf("delivered: blocked by %d, want not blocked", entryID(q.BlockedBy))
+	}
+}
+
 // testPruneContent: content goes, metadata and history stay, only for messages that are done.
 func testPruneContent(t *testing.T, s store.Store) {
 	ids := pruneFixture(t, s)

@@ -77,6 +77,7 @@ var tests = []struct {
 	{"MessagesQuery", testMessagesQuery},
 	{"Entries", testEntries},
 	{"Stats", testStats},
+	{"StatsBlockedWhileRetrying", testStatsBlockedWhileRetrying},
 	// Retention, state, lifecycle.
 	{"PruneContent", testPruneContent},
 	{"PruneAll", testPruneAll},
