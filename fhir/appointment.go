@@ -40,13 +40,20 @@ func (cv *conv) schedule() {
 			}
 		}
 	}
-	if d := cv.text(field(sch, 9)); digits(d) && len(d) < 7 && atoi(d) > 0 {
-		if u := strings.ToLower(cv.comp(field(sch, 10), 1)); u == "" || u == "min" || u == "m" {
-			a.MinutesDuration = atoi(d)
-		}
+	// SCH-9 with its units SCH-10: minutesDuration when they are minutes (SCH[Appointment],
+	// SCH-9), and the appointment's length in any units minutes reads, for the end.
+	unit := cv.comp(field(sch, 10), 1)
+	dur, hasDur := minutes(cv.text(field(sch, 9)), unit)
+	hasDur = hasDur && dur > 0
+	if u := strings.ToLower(unit); hasDur && (u == "" || u == "min" || u == "m") {
+		a.MinutesDuration = int(dur / time.Minute)
 	}
 	tq := field(sch, 11)
 	a.Start, a.End = cv.instant(tq.Comp(4)), cv.instant(tq.Comp(5))
+	if a.Start != "" && a.End == "" && hasDur {
+		// The appointment's own length ends it; the resources (AIS...) may end it later.
+		a.End = shiftInstant(a.Start, dur)
+	}
 	for _, p := range [...]struct {
 		n   int
 		typ string
@@ -128,9 +135,66 @@ func (cv *conv) schedule() {
 		}
 		_ = lastNTE
 	}
+	settleTimes(a, dur, hasDur)
 	if len(a.Participant) == 0 {
 		a.Participant = []AppointmentParticipant{{Status: "needs-action", Type: []CodeableConcept{{Extension: []Extension{{URL: extDataAbsent, ValueCode: "unknown"}}}}}}
 	}
+}
+
+// settleTimes makes Appointment.start, end and status meet FHIR R4's invariants app-2
+// ("Either start and end are specified, or neither") and app-3 ("Only proposed or cancelled
+// appointments can be missing start/end dates": proposed, cancelled and waitlist), which a
+// server enforces. A start without an end (SCH-11.4 without SCH-11.5, no resource duration)
+// is ended by the appointment's length (SCH-9/SCH-10), after the start (an end without a
+// start is started before it). When no length is given, the one time known does not become
+// start or end, which would make the resource invalid, but Appointment.requestedPeriod, so
+// that it is not lost; and an appointment without start and end takes the status app-3
+// allows that is closest to the one sent: "proposed" (in R4, an appointment whose "start/end
+// time might not be set yet") for pending, booked, arrived, checked-in and fulfilled, and
+// "cancelled" for noshow and entered-in-error, which must not become an appointment that
+// looks still to come. proposed, cancelled and waitlist stay as they are.
+func settleTimes(a *Appointment, dur time.Duration, hasDur bool) {
+	if hasDur {
+		switch {
+		case a.Start != "" && a.End == "":
+			a.End = shiftInstant(a.Start, dur)
+		case a.Start == "" && a.End != "":
+			a.Start = shiftInstant(a.End, -dur)
+		}
+	}
+	if (a.Start == "") != (a.End == "") {
+		a.RequestedPeriod = []Period{{Start: a.Start, End: a.End}}
+		a.Start, a.End = "", ""
+	}
+	if a.Start != "" {
+		return
+	}
+	switch a.Status {
+	case "proposed", "cancelled", "waitlist":
+	case "noshow", "entered-in-error":
+		a.Status = "cancelled"
+	default:
+		a.Status = "proposed"
+	}
+}
+
+// shiftInstant returns the FHIR instant s moved by d, in the offset s has, or "" when s does
+// not read (an instant the converter wrote always does).
+func shiftInstant(s string, d time.Duration) string {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return ""
+	}
+	var frac string
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		j := i + 1
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		frac = s[i+1 : j]
+	}
+	out, _ := v2Time{t: t.Add(d), prec: precSecond, frac: frac}.instant()
+	return out
 }
 
 // resourcePeriod adds a participant for a scheduled resource (AIS, AIG, AIL, AIP): its

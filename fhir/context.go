@@ -434,6 +434,11 @@ func (cv *conv) finish() *Bundle {
 // still holds repetitions, components or sub-components gives its first leaf.
 func (cv *conv) text(v hl7.Value) string { return cv.leaf(&v, 1, 1) }
 
+// dataText is text for the payload of an attachment (ED data, document lines), which FHIR
+// carries as base64Binary: the control characters that text replaces (see fhirString)
+// stay, since a document or a file may hold them and base64 can.
+func (cv *conv) dataText(v hl7.Value) string { return cv.leafAs(&v, 1, 1, true) }
+
 // comp returns component i of v (of its first repetition, on a field) as text.
 func (cv *conv) comp(v hl7.Value, i int) string { return cv.leaf(&v, i, 1) }
 
@@ -447,7 +452,12 @@ func (cv *conv) sub(v hl7.Value, i, j int) string { return cv.leaf(&v, i, j) }
 // Text with an escape sequence is decoded by package hl7. v is passed by address: copied
 // whole into its frame, as a Value argument is, its fields are read back before the copy's
 // stores complete, which stalls the processor on one of the conversion's most frequent calls.
-func (cv *conv) leaf(v *hl7.Value, i, j int) string {
+//
+// The text is a FHIR string: control characters are replaced (see fhirString).
+func (cv *conv) leaf(v *hl7.Value, i, j int) string { return cv.leafAs(v, i, j, false) }
+
+// leafAs is leaf, keeping control characters when data is set (see dataText).
+func (cv *conv) leafAs(v *hl7.Value, i, j int, data bool) string {
 	raw := v.Raw()
 	if len(raw) == 0 {
 		return ""
@@ -456,14 +466,53 @@ func (cv *conv) leaf(v *hl7.Value, i, j int) string {
 	if !ok {
 		return ""
 	}
-	lo, hi, esc := cv.clean(raw, lo, hi, seen)
+	lo, hi, slow := cv.clean(raw, lo, hi, seen)
 	if lo == hi {
 		return ""
 	}
-	if esc {
-		return strings.TrimSpace(v.Rep(1).Comp(i).Sub(j).String())
+	if slow {
+		s := strings.TrimSpace(v.Rep(1).Comp(i).Sub(j).String())
+		if data {
+			return s
+		}
+		return cv.fhirString(s)
 	}
 	return cv.substr(raw, cv.offset(raw), lo, hi)
+}
+
+// fhirString returns s, text of the message, as a FHIR string may hold it: FHIR R4's
+// string type (datatypes.html#string) says characters below U+0020 other than tab,
+// carriage return and line feed should not appear, and servers reject them. They come
+// from hex escapes (\X00\, \X07\, \X1B\) or raw bytes in the message. Each is replaced by
+// U+FFFD, the replacement character, rather than dropped: a reader sees that something
+// was there, and text keeps its tokens apart ("1\X07\0 mg" does not become "10 mg"). The
+// check is one pass over text that is already on the slow path (escapes or control bytes
+// seen); text without such characters is returned as it is.
+func (cv *conv) fhirString(s string) string {
+	i := 0
+	for i < len(s) && !forbiddenControl(s[i]) {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	var buf [128]byte
+	b := append(buf[:0], s[:i]...)
+	for ; i < len(s); i++ {
+		if c := s[i]; forbiddenControl(c) {
+			b = append(b, "\uFFFD"...)
+		} else {
+			b = append(b, c)
+		}
+	}
+	return cv.keep(b)
+}
+
+// forbiddenControl reports whether c is a control character FHIR strings may not hold: below
+// U+0020 and not tab, carriage return or line feed. Bytes of multi-byte UTF-8 characters are
+// all 0x80 or more, so a byte test is exact.
+func forbiddenControl(c byte) bool {
+	return c < 0x20 && c != '\t' && c != '\n' && c != '\r'
 }
 
 // Classes of bytes in a conversion's byte table (conv.cls). The first ones are text: white
@@ -475,6 +524,7 @@ const (
 	clSpace // ASCII white space, as bytes.TrimSpace has it
 	clEsc   // the escape character
 	clHigh  // a byte of a multi-byte character: maybe Unicode white space
+	clCtl   // a control character FHIR strings may not hold (forbiddenControl), \v and \f among them
 	clSub
 	clComp
 	clRep
@@ -492,7 +542,12 @@ func (cv *conv) setDelims(d hl7.Delimiters) {
 	for c := utf8.RuneSelf; c < 256; c++ {
 		cls[c] = clHigh
 	}
-	for _, c := range []byte(" \t\n\r\v\f") {
+	for c := range 0x20 {
+		if forbiddenControl(byte(c)) {
+			cls[c] = clCtl
+		}
+	}
+	for _, c := range []byte(" \t\n\r") {
 		cls[c] = clSpace
 	}
 	// The escape character is noted only when it is plain text otherwise; clean tests
@@ -562,19 +617,21 @@ func (cv *conv) locate(raw []byte, i, j int) (lo, hi int, seen uint8, ok bool) {
 }
 
 // clean trims raw[lo:hi], a leaf whose text classes (from locate or split) are seen, and
-// reads the HL7 null as empty (lo == hi); esc reports that the text has escape sequences
-// to decode. It takes and returns plain integers, not the hl7.Value: passed down by value
-// through several calls, the Value's copies cost more than the work.
+// reads the HL7 null as empty (lo == hi); slow reports that the text has escape sequences
+// to decode or control characters to replace (see fhirString). It takes and returns plain
+// integers, not the hl7.Value: passed down by value through several calls, the Value's
+// copies cost more than the work.
 func (cv *conv) clean(raw []byte, lo, hi int, seen uint8) (int, int, bool) {
-	if seen&(1<<clSpace|1<<clHigh) != 0 {
+	if seen&(1<<clSpace|1<<clHigh|1<<clCtl) != 0 {
 		lo, hi = trimSpace(raw, lo, hi)
 	}
 	if lo == hi || hi-lo == 2 && raw[lo] == '"' && raw[lo+1] == '"' {
 		return lo, lo, false
 	}
 	e := cv.delims.Escape
-	esc := e != 0 && (seen&(1<<clEsc) != 0 || !cv.escSeen) && bytes.IndexByte(raw[lo:hi], e) >= 0
-	return lo, hi, esc
+	slow := seen&(1<<clCtl) != 0 ||
+		e != 0 && (seen&(1<<clEsc) != 0 || !cv.escSeen) && bytes.IndexByte(raw[lo:hi], e) >= 0
+	return lo, hi, slow
 }
 
 // substr returns raw[lo:hi] as a string, where raw, at offset off in the message's text
@@ -834,12 +891,12 @@ func (cv *conv) get(c *comps, i int) string {
 		return cv.comp(c.v, i)
 	}
 	p := &c.p[i-1]
-	lo, hi, esc := cv.clean(c.raw, int(p.lo), int(p.sub), p.seen)
+	lo, hi, slow := cv.clean(c.raw, int(p.lo), int(p.sub), p.seen)
 	if lo == hi {
 		return ""
 	}
-	if esc {
-		return strings.TrimSpace(c.v.Rep(1).Comp(i).Sub(1).String())
+	if slow {
+		return cv.fhirString(strings.TrimSpace(c.v.Rep(1).Comp(i).Sub(1).String()))
 	}
 	return cv.substr(c.raw, c.off, lo, hi)
 }

@@ -99,7 +99,12 @@ fhir.Supported()          // the message types mapped
   v3-NullFlavor UNK; Observation/DiagnosticReport/ServiceRequest.status "unknown";
   Immunization.status "completed" (as the guide assigns when RXA-20 is empty) and
   occurrenceString "unknown"; Appointment.status "booked" for an S12; required
-  CodeableConcepts and endpoints carry the data-absent-reason extension. A Coverage without
+  CodeableConcepts and endpoints carry the data-absent-reason extension. An Appointment has
+  a start and an end or neither (R4 invariant app-2): a missing end is the start plus SCH-9 in
+  SCH-10's units (minutesDuration when they are minutes), a missing start the end minus it;
+  when neither can be had, the one time known goes to requestedPeriod, and a status that
+  needs both (app-3: booked, arrived, fulfilled...) becomes "proposed" ("cancelled" for
+  noshow and entered-in-error). A Coverage without
   a payor (IN1-3/IN1-4) and a Provenance without an agent or time are left out.
 - **HL7 null.** A field sent as "" (delete) is left out: a FHIR PUT replaces the whole resource.
 - **Values.** OBX-5 follows OBX-2: NM → valueQuantity (OBX-6 units; a unit code only with a
@@ -107,7 +112,10 @@ fhir.Supported()          // the message types mapped
   SN → valueQuantity (with comparator), valueRange (n-m) or valueRatio (n:m, n/m), and a string
   for forms FHIR cannot hold; DT/DTM/TS → valueDateTime, TM → valueTime, DR → valuePeriod,
   NR → valueRange, ED (Base64, Hex or text) and RP → the guide's R5 valueAttachment extension.
-  A value that does not read as its type becomes a valueString: nothing is dropped. OBX-5
+  A value that does not read as its type becomes a valueString: nothing is dropped.
+  Characters below U+0020 other than TAB, CR and LF (from escapes such as \X07\), which R4
+  strings may not hold, become U+FFFD, so that "1\X07\0 mg" does not read "10 mg"; base64
+  attachment data keeps its bytes. OBX-5
   repetitions become components. NM values keep their digits ("1.50" stays 1.50).
 - **Documents.** MDM text (TX, FT, ST lines) is joined into one text/plain attachment: the
   guide's "text/hl7v2" and "application/text" are not MIME types, and escapes and formatting

@@ -58,7 +58,7 @@ func (cv *conv) document() {
 				}
 			default: // TX, FT, ST: lines of one text
 				for _, r := range reps(s, 5) {
-					lines = append(lines, cv.fullText(r))
+					lines = append(lines, cv.fullData(r))
 				}
 			}
 		case "NTE":
@@ -69,7 +69,7 @@ func (cv *conv) document() {
 				continue
 			}
 			for _, r := range reps(s, 3) {
-				if t := cv.fullText(r); t != "" {
+				if t := cv.fullData(r); t != "" {
 					notes = append(notes, t)
 				}
 			}

@@ -307,6 +307,18 @@ func (x *Appointment) appendJSON(b []byte) []byte {
 		}
 		b = append(b, ']')
 	}
+	if len(x.RequestedPeriod) > 0 {
+		b = append(b, ",\"requestedPeriod\":"...)
+		b = append(b, '[')
+		for i := range x.RequestedPeriod {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			e := &x.RequestedPeriod[i]
+			b = e.appendJSON(b)
+		}
+		b = append(b, ']')
+	}
 	_ = n
 	return append(b, '}')
 }

@@ -293,9 +293,16 @@ func (cv *conv) value(x *obsValue, vt string, v hl7.Value, units hl7.Value) {
 // value whose sender used components is kept whole. Text types (ST, TX, FT) have no
 // sub-components, so a sub-component separator in one is the sender's unescaped "&"
 // ("Tom & Jerry"): it is kept as that character, not taken as the end of the text.
-func (cv *conv) fullText(v hl7.Value) string {
+// Control characters are replaced, as text replaces them (see fhirString).
+func (cv *conv) fullText(v hl7.Value) string { return cv.fullTextAs(v, false) }
+
+// fullData is fullText for the lines of a document that becomes base64 attachment data:
+// control characters stay, as dataText keeps them.
+func (cv *conv) fullData(v hl7.Value) string { return cv.fullTextAs(v, true) }
+
+func (cv *conv) fullTextAs(v hl7.Value, data bool) string {
 	if v.IsLeaf() {
-		return cv.text(v)
+		return cv.leafAs(&v, 1, 1, data)
 	}
 	var parts []string
 	for _, c := range v.Comps() {
@@ -317,7 +324,10 @@ func (cv *conv) fullText(v hl7.Value) string {
 			parts = append(parts, s)
 		}
 	}
-	return strings.Join(parts, " ")
+	if data {
+		return strings.Join(parts, " ")
+	}
+	return cv.fhirString(strings.Join(parts, " "))
 }
 
 // structuredNumeric maps an SN (SN[Quantity], SN[Range], SN[Ratio]): comparator, numbers
@@ -383,7 +393,7 @@ func (cv *conv) snString(v hl7.Value, units hl7.Value) string {
 // attachmentED maps an ED (ED[Attachment]): the type of data, the encoding and the data,
 // decoded from hexadecimal when ED.4 is "Hex" and re-encoded as base64.
 func (cv *conv) attachmentED(v hl7.Value) *Attachment {
-	data := cv.text(v.Comp(5))
+	data := cv.dataText(v.Comp(5))
 	if data == "" {
 		return nil
 	}

@@ -249,7 +249,12 @@ func (cv *conv) timing(o *orderState, tq1 hl7.Segment) {
 			rep.TimeOfDay = append(rep.TimeOfDay, s)
 		}
 	}
-	start, end := cv.dateTime(field(tq1, 7)), cv.dateTime(field(tq1, 8))
+	start, end := cv.dateTime(field(tq1, 7)), ""
+	if !cv.valued(field(tq1, 6)) {
+		// The guide maps TQ1-8 "IF TQ1-6 NOT VALUED" (TQ1[ServiceRequest], TQ1-8): with a
+		// service duration, its TQ1-6 rows say how the period is bounded.
+		end = cv.dateTime(field(tq1, 8))
+	}
 	if start != "" || end != "" {
 		rep.BoundsPeriod = &Period{Start: start, End: end}
 	}

@@ -515,6 +515,7 @@ type Appointment struct {
 	MinutesDuration int                      `json:"minutesDuration,omitempty"`
 	BasedOn         []Reference              `json:"basedOn,omitempty"`
 	Participant     []AppointmentParticipant `json:"participant"`
+	RequestedPeriod []Period                 `json:"requestedPeriod,omitempty"`
 }
 
 // AppointmentParticipant is Appointment.participant.

@@ -110,6 +110,17 @@ func checkBundle(s *schematest.Schema, js []byte) []string {
 		rt, _ := r["resourceType"].(string)
 		id, _ := r["id"].(string)
 		typeIDs[rt+"/"+id] = true
+		if rt == "Appointment" {
+			// FHIR R4 invariants app-2 and app-3.
+			_, hasStart := r["start"]
+			_, hasEnd := r["end"]
+			if hasStart != hasEnd {
+				add("entry %d: Appointment has one of start and end (app-2)", i)
+			}
+			if st := r["status"]; !(hasStart && hasEnd) && st != "proposed" && st != "cancelled" && st != "waitlist" {
+				add("entry %d: Appointment %v without start and end (app-3)", i, st)
+			}
+		}
 		for _, req := range required[rt] {
 			if _, ok := r[req]; !ok {
 				add("entry %d: %s has no %s", i, rt, req)
@@ -161,6 +172,9 @@ func checkBundle(s *schematest.Schema, js []byte) []string {
 			}
 			if strings.TrimSpace(x) != x && !strings.HasSuffix(path, "/data") {
 				add("%s: %q has leading or trailing white space", path, x)
+			}
+			if strings.ContainsFunc(x, func(r rune) bool { return r < 0x20 && forbiddenControl(byte(r)) }) {
+				add("%s: %q holds a control character FHIR strings may not hold", path, x)
 			}
 			if reDateTimeWithTime.MatchString(x) && !reFullDateTime.MatchString(x) {
 				add("%s: %q is a dateTime with a time but without seconds and offset", path, x)
