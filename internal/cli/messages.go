@@ -124,7 +124,7 @@ func newMessagesListCmd(sf *storeFlags) *cobra.Command {
 	f.StringVar(&status, "status", "", "only this status: "+strings.Join(statusNames(), ", "))
 	f.StringVar(&q.Type, "type", "", "only this message type (MSH-9.1)")
 	f.StringVar(&q.Trigger, "trigger", "", "only this trigger event (MSH-9.2)")
-	f.StringVar(&q.ControlID, "control-id", "", "only this control ID (MSH-10)")
+	f.StringVar(&q.ControlID, "control-id", "", "only this control ID (MSH-10), as stored or as received (a split's parts)")
 	f.StringVar(&q.PatientID, "patient", "", "only this patient identifier (PID-3.1)")
 	f.StringVar(&since, "since", "", "only messages received within this long (24h)")
 	f.Int64Var(&q.BeforeID, "before", 0, "only messages with a smaller ID (to page back)")
@@ -202,7 +202,11 @@ func printMessage(w io.Writer, m *store.Message, content bool) {
 		fmt.Fprintf(w, "  file         %s\n", m.File)
 	}
 	fmt.Fprintf(w, "  type         %s^%s (%s), version %s\n", m.Meta.Type, m.Meta.Trigger, m.Meta.Structure, m.Meta.Version)
-	fmt.Fprintf(w, "  control ID   %s\n  sender       %s / %s\n  patient      %s\n  size         %d bytes\n", m.Meta.ControlID, m.Meta.SendingApp, m.Meta.SendingFacility, m.Meta.PatientID, m.Size)
+	controlID := m.Meta.ControlID
+	if m.ReceivedControlID != "" {
+		controlID += " (received as " + m.ReceivedControlID + ")"
+	}
+	fmt.Fprintf(w, "  control ID   %s\n  sender       %s / %s\n  patient      %s\n  size         %d bytes\n", controlID, m.Meta.SendingApp, m.Meta.SendingFacility, m.Meta.PatientID, m.Size)
 	if m.Error != "" {
 		fmt.Fprintf(w, "  error        %s\n", m.Error)
 	}

@@ -489,6 +489,8 @@ func (c *channel) prepare(ctx context.Context, in *connector.Inbound) *prepared 
 		if out.Message != nil && out.Message.Modified() {
 			msg.Processed = out.Message.Bytes()
 			msg.Meta = metaOf(out.Message)
+			// A split part (SPLIT1-1) stays findable by the ID the sender knows (SPLIT1).
+			msg.ReceivedControlID = nm.Meta.ControlID
 		}
 		msg.Entries = c.entries(out)
 		msg.Status = store.StatusQueued

@@ -76,6 +76,14 @@ func TestSplitResendIsNotDeliveredAgain(t *testing.T) {
 			t.Errorf("message %d (%s) flagged as same content as %d", m.ID, m.Meta.ControlID, m.SameContentAs)
 		}
 	}
+	// The parts are found by the control ID the sender knows.
+	byID, err := st.Messages(context.Background(), store.Query{ControlID: "S1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(byID) != 2 || byID[0].ReceivedControlID != "S1" || byID[1].ReceivedControlID != "S1" {
+		t.Errorf("search by the received control ID S1: %d messages %+v, want the 2 parts, received as S1", len(byID), byID)
+	}
 }
 
 // TestDuplicateOfPrunedMessageIsAcknowledged resends a message within the duplicate window

@@ -103,6 +103,10 @@ type NewMessage struct {
 	// Reprocessed is the ID of the message this one was reprocessed from, or 0. A reprocessed
 	// message is never a duplicate.
 	Reprocessed int64
+	// ReceivedControlID is the MSH-10 the sender gave, when the channel's steps store the
+	// message under another one (Meta.ControlID: the parts of a split); empty otherwise. A
+	// search by control ID finds the message by either.
+	ReceivedControlID string
 	// ContentSum is the digest that same-content detection compares (see
 	// Receipt.SameContentAs). The engine computes it without MSH-7 and MSH-10, so that a
 	// resend under a new control ID and time matches; zero means SHA-256 of Raw.
@@ -302,6 +306,9 @@ type Message struct {
 	SHA256        []byte
 	SameContentAs int64
 	Reprocessed   int64
+	// ReceivedControlID is the MSH-10 the sender gave when it differs from Meta.ControlID
+	// (see NewMessage.ReceivedControlID).
+	ReceivedControlID string
 	// Pruned means retention removed the content: Raw, Processed, Ack, the entries' Sent
 	// and the attempts' Response are nil, and the error texts (the message's Error, the
 	// entries' LastError, the attempts' Error) read PrunedError; metadata, entries, attempts,
@@ -318,7 +325,7 @@ type Query struct {
 	Status    MessageStatus
 	Type      string
 	Trigger   string
-	ControlID string
+	ControlID string // MSH-10 as stored or as received (see Message.ReceivedControlID)
 	PatientID string
 	From, To  time.Time // received in [From, To)
 	// BeforeID pages backwards: only messages with a smaller ID (0 = from the newest).

@@ -15,7 +15,7 @@ import (
 // messageCols are the metadata columns scanned by scanMessage.
 const messageCols = `m.id, m.channel, m.received_at, m.remote, m.file, m.type, m.trigger_event, m.structure,
 	m.control_id, m.version, m.sending_app, m.sending_facility, m.patient_id, m.status, m.error,
-	m.size, m.sha256, m.same_content_as, m.reprocessed, m.pruned`
+	m.size, m.sha256, m.same_content_as, m.reprocessed, m.pruned, m.received_control_id`
 
 func scanMessage(r rowScanner, extra ...any) (*store.Message, error) {
 	m := &store.Message{}
@@ -23,7 +23,8 @@ func scanMessage(r rowScanner, extra ...any) (*store.Message, error) {
 	var status string
 	dest := []any{&m.ID, &m.Channel, &received, &m.Remote, &m.File, &m.Meta.Type, &m.Meta.Trigger,
 		&m.Meta.Structure, &m.Meta.ControlID, &m.Meta.Version, &m.Meta.SendingApp, &m.Meta.SendingFacility,
-		&m.Meta.PatientID, &status, &m.Error, &m.Size, &m.SHA256, &m.SameContentAs, &m.Reprocessed, &m.Pruned}
+		&m.Meta.PatientID, &status, &m.Error, &m.Size, &m.SHA256, &m.SameContentAs, &m.Reprocessed, &m.Pruned,
+		&m.ReceivedControlID}
 	if err := r.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -225,7 +226,10 @@ func messagesQuery(q store.Query) (string, []any) {
 		add("m.trigger_event = ?", q.Trigger)
 	}
 	if q.ControlID != "" {
-		add("m.control_id = ?", q.ControlID)
+		// Two indexes, one per column (messages_control, and the partial
+		// messages_received_control, which the repeated condition lets the planner use).
+		where = append(where, "(m.control_id = ? OR (m.received_control_id = ? AND m.received_control_id <> ''))")
+		args = append(args, q.ControlID, q.ControlID)
 	}
 	if q.PatientID != "" {
 		add("m.patient_id = ?", q.PatientID)

@@ -179,7 +179,8 @@ func (s *Store) insertMessage(w *writer, in *incoming, window int64, rc *store.R
 		id, m.Channel, in.receivedAt, m.Remote, m.File,
 		m.Meta.Type, m.Meta.Trigger, m.Meta.Structure, m.Meta.ControlID, m.Meta.Version,
 		m.Meta.SendingApp, m.Meta.SendingFacility, m.Meta.PatientID,
-		string(in.status), m.Error, len(m.Raw), in.sum[:], shaPrefix(in.content), dedupeKey, sameAs, m.Reprocessed); err != nil {
+		string(in.status), m.Error, len(m.Raw), in.sum[:], shaPrefix(in.content), dedupeKey, sameAs, m.Reprocessed,
+		receivedControlID(m)); err != nil {
 		return fmt.Errorf("insert message: %w", err)
 	}
 	if _, err := w.exec(insertContentSQL, id, in.raw, in.processed, in.ack); err != nil {
@@ -249,8 +250,8 @@ func (s *Store) insertMessage(w *writer, in *incoming, window int64, rc *store.R
 const (
 	insertMessageSQL = `INSERT INTO messages (id, channel, received_at, remote, file,
 			type, trigger_event, structure, control_id, version, sending_app, sending_facility, patient_id,
-			status, error, size, sha256, sha_prefix, dedupe_key, same_content_as, reprocessed)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+			status, error, size, sha256, sha_prefix, dedupe_key, same_content_as, reprocessed, received_control_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertContentSQL = `INSERT INTO contents (id, raw, processed, ack) VALUES (?, ?, ?, ?)`
 	insertEntrySQL   = `INSERT INTO entries (id, message_id, channel, destination, order_key, state, active, head, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -271,6 +272,15 @@ const lookupSQL = `SELECT
 // laneBusySQL reports whether a key lane has an active entry (served by entries_key_lane).
 const laneBusySQL = `SELECT EXISTS (SELECT 1 FROM entries
 	WHERE channel = ? AND destination = ? AND order_key = ? AND active = 1)`
+
+// receivedControlID is the control ID to keep beside the stored one: the received one, only
+// when it differs.
+func receivedControlID(m *store.NewMessage) string {
+	if m.ReceivedControlID == m.Meta.ControlID {
+		return ""
+	}
+	return m.ReceivedControlID
+}
 
 // shaPrefix is the indexed part of a content hash.
 func shaPrefix(sum [sha256.Size]byte) int64 {

@@ -225,6 +225,40 @@ func testStats(t *testing.T, s store.Store) {
 	}
 }
 
+// testMessagesByReceivedControlID: the parts of a split, stored under their own control IDs,
+// are found by the one the sender gave too.
+func testMessagesByReceivedControlID(t *testing.T, s store.Store) {
+	var parts []int64
+	for i, part := range []string{"RC1-1", "RC1-2"} {
+		m := msg(part, time.Duration(i)*time.Second, dest)
+		m.ReceivedControlID = "RC1"
+		m.DedupeKey += fmt.Sprintf("\x1fpart %d", i+1)
+		parts = append(parts, receiveOne(t, s, m))
+	}
+	plain := msg("RC2", 2*time.Second, dest)
+	plain.ReceivedControlID = "RC2" // the same as stored: nothing to keep
+	other := receiveOne(t, s, plain)
+	for _, c := range []struct {
+		id   string
+		want []int64
+	}{
+		{"RC1", []int64{parts[1], parts[0]}},
+		{"RC1-2", []int64{parts[1]}},
+		{"RC2", []int64{other}},
+		{"", []int64{other, parts[1], parts[0]}},
+	} {
+		if got := allMessageIDs(t, s, store.Query{ControlID: c.id}); !slices.Equal(got, c.want) {
+			t.Errorf("Messages(control ID %q) = %v, want %v", c.id, got, c.want)
+		}
+	}
+	if m := message(t, s, parts[0]); m.Meta.ControlID != "RC1-1" || m.ReceivedControlID != "RC1" {
+		t.Errorf("part: control ID %q received as %q, want RC1-1 received as RC1", m.Meta.ControlID, m.ReceivedControlID)
+	}
+	if m := message(t, s, other); m.ReceivedControlID != "" {
+		t.Errorf("message stored under its own control ID: received as %q, want empty", m.ReceivedControlID)
+	}
+}
+
 // testStatsBlockedWhileRetrying: a head entry that failed and is being tried again (SENDING,
 // as it is for the whole of a slow connect) still blocks its queue; one on its first attempt
 // does not.

@@ -78,6 +78,7 @@ var tests = []struct {
 	{"Entries", testEntries},
 	{"Stats", testStats},
 	{"StatsBlockedWhileRetrying", testStatsBlockedWhileRetrying},
+	{"MessagesByReceivedControlID", testMessagesByReceivedControlID},
 	// Retention, state, lifecycle.
 	{"PruneContent", testPruneContent},
 	{"PruneAll", testPruneAll},
