@@ -93,6 +93,13 @@ func TestFields(t *testing.T) {
 		// The source gives ST here; the generator restores VARIES from 2.6.
 		{"2.7", "OBX", 5, Field{Seq: 5, Name: "Observation Value", DataType: "VARIES", Usage: Conditional, MaxReps: Unbounded}},
 		{"2.7.1", "MFE", 4, Field{Seq: 4, Name: "Primary Key Value - MFE", DataType: "VARIES", Usage: Required, MinReps: 1, MaxReps: Unbounded}},
+		// Repaired usage: the source has R for these two C fields of 2.3.1 (C reads O here)
+		// and O for ORC-1, which the standard has R in every version.
+		{"2.3.1", "OBX", 2, Field{Seq: 2, Name: "Value Type", DataType: "ID", Usage: Optional, MaxReps: 1, MaxLen: 3, Table: "0125"}},
+		{"2.3.1", "OBX", 4, Field{Seq: 4, Name: "Observation Sub-ID", DataType: "ST", Usage: Optional, MaxReps: 1, MaxLen: 20}},
+		{"2.3.1", "ORC", 1, Field{Seq: 1, Name: "Order Control", DataType: "ID", Usage: Required, MinReps: 1, MaxReps: 1, MaxLen: 2, Table: "0119"}},
+		// Checked, not a fault: v2.3.1 added MSH-9.3 but kept the length of 7; 2.4 made it 15.
+		{"2.3.1", "MSH", 9, Field{Seq: 9, Name: "Message Type", DataType: "MSG", Usage: Required, MinReps: 1, MaxReps: 1, MaxLen: 7}},
 		// Repaired text: the source has "Set ID вЂ“ PCE".
 		{"2.6", "PCE", 1, Field{Seq: 1, Name: "Set ID – PCE", DataType: "SI", Usage: Required, MinReps: 1, MaxReps: 1, MaxLen: 2}},
 	}
@@ -333,6 +340,17 @@ func TestStructures(t *testing.T) {
 			"PROBLEM*{PRB VAR* ROLE_PROBLEM*{<ROL*|PRD*>* VAR*} OBX*} GOAL*{GOL VAR* ROLE_GOAL*{<ROL*|PRD*>* VAR*} OBX*} " +
 			"PATHWAY*{PTH VAR* ROLE_PATHWAY*{<ROL*|PRD*>* VAR*} OBX*} REL*"},
 		{"2.3", "MFN_M01", "MSH MFI MF+{MFE " + AnySegment + "?}"},
+		// The source's 2.6 has INSURANCE, TIMING, OBSERVATION, SPECIMEN, CONTAINER,
+		// PRIOR_RESULT and TIMING_PRIOR required and single, and spells TIMING "TIIMING";
+		// repaired to the standard's [{ ... }], which 2.5.1 already has.
+		{"2.6", "OML_O21", "MSH SFT* NTE* PATIENT?{PID PD1? NTE* NK1* PATIENT_VISIT?{PV1 PV2?} INSURANCE*{IN1 IN2? IN3?} GT1? AL1*} " +
+			"ORDER+{ORC TIMING*{TQ1 TQ2*} OBSERVATION_REQUEST?{OBR TCD? NTE* CTD? DG1* OBSERVATION*{OBX TCD? NTE*} " +
+			"SPECIMEN*{SPM OBX* CONTAINER*{SAC OBX*}} PRIOR_RESULT*{PATIENT_PRIOR?{PID PD1?} PATIENT_VISIT_PRIOR?{PV1 PV2?} AL1* " +
+			"ORDER_PRIOR+{ORC? OBR NTE* TIMING_PRIOR*{TQ1 TQ2*} OBSERVATION_PRIOR+{OBX NTE*}}}} FT1* CTI* BLG?}"},
+		{"2.5.1", "OML_O21", "MSH SFT* NTE* PATIENT?{PID PD1? NTE* NK1* PATIENT_VISIT?{PV1 PV2?} INSURANCE*{IN1 IN2? IN3?} GT1? AL1*} " +
+			"ORDER+{ORC TIMING*{TQ1 TQ2*} OBSERVATION_REQUEST?{OBR TCD? NTE* CTD? DG1* OBSERVATION*{OBX TCD? NTE*} " +
+			"SPECIMEN*{SPM OBX* CONTAINER*{SAC OBX*}} PRIOR_RESULT*{PATIENT_PRIOR?{PID PD1?} PATIENT_VISIT_PRIOR?{PV1 PV2?} AL1* " +
+			"ORDER_PRIOR+{ORC? OBR NTE* TIMING_PRIOR*{TQ1 TQ2*} OBSERVATION_PRIOR+{OBX NTE*}}}} FT1* CTI* BLG?}"},
 	}
 	for _, tt := range tests {
 		d, _ := Lookup(tt.version)
@@ -450,5 +468,36 @@ func TestMemory(t *testing.T) {
 	runtime.KeepAlive(keep)
 	if held > limit {
 		t.Errorf("all versions hold %d bytes of heap, more than %d", held, limit)
+	}
+}
+
+// TestGroupNames checks the repaired spelling: the source names the TIMING group of OML_O21,
+// OML_O33 and OML_O35 "TIIMING" in 2.5, 2.5.1 and 2.6.
+func TestGroupNames(t *testing.T) {
+	for _, v := range Versions() {
+		d, _ := Lookup(v)
+		var walk func(where string, es []Element)
+		walk = func(where string, es []Element) {
+			for _, e := range es {
+				if e.Group == nil {
+					continue
+				}
+				if e.Group.Name == "TIIMING" {
+					t.Errorf("%s %s: group TIIMING, want TIMING", v, where)
+				}
+				walk(where+"."+e.Group.Name, e.Group.Elements)
+			}
+		}
+		for name, s := range d.structures {
+			walk(name, s.Elements)
+		}
+	}
+	for _, tt := range []struct{ version, structure string }{
+		{"2.5", "OML_O33"}, {"2.5.1", "OML_O35"}, {"2.6", "OML_O33"},
+	} {
+		d, _ := Lookup(tt.version)
+		if got := shape(d.Structure(tt.structure).Elements); !strings.Contains(got, " TIMING") {
+			t.Errorf("%s %s = %s, want a TIMING group", tt.version, tt.structure, got)
+		}
 	}
 }

@@ -105,10 +105,16 @@ func Build(tgz []byte) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkRepairsTargetVersions(Versions); err != nil {
+		return nil, err
+	}
 	out := []File{{Name: TablesFile, Data: data}}
 	for i, sv := range src.versions {
 		if i > 0 {
 			restoreVaries(&sv, src.versions[i-1])
+		}
+		if err := repairVersion(&sv, fieldRepairs, elementRepairs); err != nil {
+			return nil, err
 		}
 		v, err := buildVersion(sv, t354.Values)
 		if err != nil {
