@@ -56,8 +56,11 @@ func RootSpec() config.Spec {
 		Summary: "Courier's configuration: the server, the message store and the channels.",
 		Description: "One YAML file configures everything. Unknown keys, wrong types and bad references are " +
 			"errors, all reported at once with file:line:col; `courier lint FILE` checks a file without running it. " +
-			"Values may use `${NAME}` or `${NAME:-default}` (environment variables) and `${file:PATH}` (a secret " +
-			"read from a file). Keys starting with `x-` are ignored, so a file can hold YAML anchors.",
+			"Values may use `${NAME}` or `${NAME:-default}` (environment variables; also written `${env:NAME}`), " +
+			"`${file:PATH}` (a secret read from a file, without its final newline; a relative PATH is relative to " +
+			"the configuration file's folder) and `$${` for a literal `${`. Values read with `${file:...}` and secret fields " +
+			"(passwords, tokens) are shown as `***` in logs and " +
+			"never quoted in errors. Keys starting with `x-` are ignored, so a file can hold YAML anchors.",
 		Fields: []config.Field{
 			{Name: keyServer, Type: config.Object, Description: "The Courier process. Read when Courier starts: a reload (SIGHUP) restarts channels only, and logs which of these settings it did not apply.", Fields: []config.Field{
 				{Name: keyNodeID, Type: config.String, Description: "Name of this node in queue leases. Stable across restarts, so that a node takes back its own leases after a crash. Default: the name kept in the file `node-id` beside the store's database, the host name when that file was first written (a host name that changes later, as a container's does, does not change it).", Example: "courier-1"},
