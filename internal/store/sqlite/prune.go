@@ -122,7 +122,10 @@ func pruneOnce(w *writer, before int64, all bool, n int, after int64) (int, int6
 		`DELETE FROM contents WHERE id IN ` + in,
 		`UPDATE messages SET pruned = 1, ` + gone("error") + ` WHERE id IN ` + in,
 		`UPDATE entries SET sent = NULL, ` + gone("last_error") + ` WHERE message_id IN ` + in,
-		`UPDATE events SET response = NULL, ` + gone("error") + ` WHERE message_id IN ` + in +
+		// An attempt's detail quotes its error ("failed (AE): ...; next attempt at ..."): the
+		// quote goes too. Every expression reads the row as it was, error included.
+		`UPDATE events SET response = NULL, ` + gone("error") + `, detail = CASE WHEN error = '' THEN detail
+			ELSE replace(detail, error, '` + store.PrunedError + `') END WHERE message_id IN ` + in +
 			` AND (response IS NOT NULL OR error <> '')`,
 	} {
 		if _, err := w.conn.ExecContext(bg, q, ids...); err != nil {

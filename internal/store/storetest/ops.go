@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -308,6 +309,11 @@ func testPruneContent(t *testing.T, s store.Store) {
 		}
 		if a := m.Attempts[1]; a.Response != nil || a.ResponseCode != "AA" || a.Error != "" {
 			t.Errorf("pruned attempt %+v: want the response gone, its code kept, no error text", a)
+		}
+	}
+	for _, ev := range m.Events {
+		if strings.Contains(ev.Detail, "connection refused") {
+			t.Errorf("pruned message's %s event keeps the error text in its detail: %q", ev.Kind, ev.Detail)
 		}
 	}
 	r := message(t, s, ids.rejected)
