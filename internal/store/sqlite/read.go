@@ -226,9 +226,12 @@ func messagesQuery(q store.Query) (string, []any) {
 		add("m.trigger_event = ?", q.Trigger)
 	}
 	if q.ControlID != "" {
-		// Two indexes, one per column (messages_control, and the partial
-		// messages_received_control, which the repeated condition lets the planner use).
-		where = append(where, "(m.control_id = ? OR (m.received_control_id = ? AND m.received_control_id <> ''))")
+		// The few IDs the two indexes give (messages_control, and the partial
+		// messages_received_control, which the repeated condition lets the planner use)
+		// drive the search, whatever else filters it: an OR of the two columns would let
+		// an index on channel or status drive it instead, reading a whole channel.
+		where = append(where, "m.id IN (SELECT id FROM messages WHERE control_id = ? UNION ALL "+
+			"SELECT id FROM messages WHERE received_control_id = ? AND received_control_id <> '')")
 		args = append(args, q.ControlID, q.ControlID)
 	}
 	if q.PatientID != "" {

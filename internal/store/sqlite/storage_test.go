@@ -246,10 +246,22 @@ func TestQueryPlans(t *testing.T) {
 	}
 	sqlText, args := q(store.Query{From: base, To: base.Add(time.Hour)})
 	plans = append(plans, plan{"Messages by time range", sqlText, args, noScan, "messages_received"})
-	// By control ID, as stored or as received: both indexes, and a sort of the few found.
-	sqlText, args = q(store.Query{ControlID: "Q1"})
-	plans = append(plans, plan{"Messages by control ID", sqlText, args, noScan, "messages_control"},
-		plan{"Messages by received control ID", sqlText, args, noScan, "messages_received_control"})
+	// By control ID, as stored or as received: both indexes drive the search, alone or with
+	// other filters (which an index on channel or status must not take over: it would read
+	// a whole channel), and the few found are sorted.
+	for _, c := range []struct {
+		name  string
+		query store.Query
+	}{
+		{"control ID", store.Query{ControlID: "Q1"}},
+		{"channel and control ID", store.Query{Channel: "a", ControlID: "Q1"}},
+		{"status and control ID", store.Query{Status: store.StatusSent, ControlID: "Q1"}},
+		{"control ID, next page", store.Query{Channel: "a", ControlID: "Q1", BeforeID: 100}},
+	} {
+		sqlText, args = q(c.query)
+		plans = append(plans, plan{"Messages by " + c.name, sqlText, args, noScan, "messages_control"},
+			plan{"Messages by " + c.name + " (received)", sqlText, args, noScan, "messages_received_control"})
+	}
 	plans = append(plans,
 		plan{"duplicate lookup", lookupSQL, []any{"k", 0, "c", 1, 0, []byte{1}, "c"}, noScanNoSort, "messages_dedupe"},
 		plan{"same content lookup", lookupSQL, []any{"k", 0, "c", 1, 0, []byte{1}, "c"}, noScanNoSort, "messages_sha256"},
