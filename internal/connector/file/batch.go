@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,7 +36,7 @@ const maxBatchSeq = 9999
 // window ends, the window goes on in a new group with a number, 20261127-0200-0002, and so on.
 // Which numbers are used up is known from two places: the folder (a group whose file exists
 // has been written, so Group moves on to the next number) and, with a data directory, a small
-// state file there that Flush updates after each file it writes. The folder alone is not
+// state file there that Flush updates before each file it writes. The folder alone is not
 // enough: the system that takes the batches often moves them away, and after a restart the
 // window's numbering would start again at the first batch's name and control ID (FHS-11),
 // which receivers that check for duplicate files refuse. After a crash between writing a file
@@ -51,61 +52,116 @@ type batchDestination struct {
 
 	mu      sync.Mutex
 	nextSeq map[string]int // window name → lowest batch number not known to be written
-	// state is the file that keeps nextSeq of the latest window across restarts, in the
-	// data directory; empty without one (channel tests).
-	state string
+	// state is the file that keeps the batch numbers used, per window, across restarts and
+	// reloads, in the data directory; empty without one (channel tests).
+	state     string
+	stateWarn sync.Once // an unreadable state file is reported once
 }
+
+// keptWindows bounds the windows the state file remembers: a flush retried after later
+// windows were written (the engine goes on with other groups when one fails) still finds its
+// window, and the file stays small.
+const keptWindows = 32
 
 // seqState is the content of the state file.
 type seqState struct {
-	Window string `json:"window"`
-	Next   int    `json:"next"` // the lowest batch number not yet written in Window
+	// Windows maps a window name to the lowest batch number not yet used in it.
+	Windows map[string]int `json:"windows"`
 }
 
-// batchStatePath returns the state file of a channel's batch destination in dataDir.
+// stateLocks serialises the reads and writes of each state file within the process: across a
+// reload, the old and the new instance of a destination work on the same file for a moment.
+var stateLocks sync.Map // path → *sync.Mutex
+
+// batchStatePath returns the state file of a channel's batch destination in dataDir: a folder
+// per channel, a file per destination, names escaped so that no two give the same path
+// ("." too: a name is never "." or "..", and "lab.out"/"x" is not "lab"/"out.x").
 func batchStatePath(dataDir, channel, dest string) string {
 	if dataDir == "" {
 		return ""
 	}
-	name := url.PathEscape(channel) + "." + url.PathEscape(dest) + ".json"
-	return filepath.Join(dataDir, "file-batches", name)
+	esc := func(s string) string { return strings.ReplaceAll(url.PathEscape(s), ".", "%2E") }
+	return filepath.Join(dataDir, "file-batches", esc(channel), esc(dest)+".json")
 }
 
-// loadState reads the numbering a previous run left. A missing file is a first start; an
-// unreadable one is reported, and the folder alone decides, as without a data directory.
-func (b *batchDestination) loadState() error {
-	if b.state == "" {
-		return nil
-	}
+func (b *batchDestination) lockState() func() {
+	mu, _ := stateLocks.LoadOrStore(b.state, new(sync.Mutex))
+	mu.(*sync.Mutex).Lock()
+	return mu.(*sync.Mutex).Unlock
+}
+
+// readState reads the state file; a missing one is empty. The caller holds the lock.
+func (b *batchDestination) readState() (map[string]int, error) {
 	data, err := os.ReadFile(b.state)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return map[string]int{}, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var st seqState
 	if err := json.Unmarshal(data, &st); err != nil {
-		return fmt.Errorf("%s: %w", b.state, err)
+		return nil, fmt.Errorf("%s: %w", b.state, err)
 	}
-	if st.Window != "" && st.Next > 1 && st.Next <= maxBatchSeq {
-		b.nextSeq[st.Window] = st.Next
+	if st.Windows == nil {
+		st.Windows = map[string]int{}
 	}
-	return nil
+	return st.Windows, nil
 }
 
-// saveState records that batch numbers below next are used in window, atomically.
-func (b *batchDestination) saveState(window string, next int) error {
+// usedBelow returns the lowest batch number of window that the state file does not record as
+// used (1 when none is), reading the file each time: another instance of this destination
+// may have written to it since. An unreadable file is reported once, and the folder alone
+// then tells which numbers are used.
+func (b *batchDestination) usedBelow(window string) int {
+	if b.state == "" {
+		return 1
+	}
+	defer b.lockState()()
+	w, err := b.readState()
+	if err != nil {
+		b.stateWarn.Do(func() {
+			b.d.log.Warn("batch numbering of earlier runs unreadable; numbering from the files in the folder until the next batch is written", "err", err)
+		})
+		return 1
+	}
+	return max(w[window], 1)
+}
+
+// reserve records, before a batch file is written, that the numbers of window below next are
+// used: if the record cannot be made, nothing is written, so that the retried flush does not
+// deliver a file whose number a restart could give again. Windows already recorded are kept
+// (a retried flush of an older window does not erase a newer one), up to keptWindows.
+func (b *batchDestination) reserve(window string, next int) error {
 	if b.state == "" {
 		return nil
 	}
-	data, err := json.Marshal(seqState{Window: window, Next: next})
+	defer b.lockState()()
+	w, err := b.readState()
+	if err != nil {
+		w = map[string]int{} // damaged: replaced by what this instance knows
+	}
+	if w[window] >= next {
+		return nil
+	}
+	w[window] = next
+	if len(w) > keptWindows {
+		names := make([]string, 0, len(w))
+		for k := range w {
+			names = append(names, k)
+		}
+		slices.Sort(names) // window names sort in time order
+		for _, k := range names[:len(names)-keptWindows] {
+			delete(w, k)
+		}
+	}
+	data, err := json.Marshal(seqState{Windows: w})
 	if err != nil {
 		return err
 	}
 	opts := writeOpts{fileMode: 0o640, dirMode: 0o750}
-	_, err = writeAtomic(filepath.Dir(b.state), filepath.Base(b.state), func(w io.Writer) error {
-		_, err := w.Write(data)
+	_, err = writeAtomic(filepath.Dir(b.state), filepath.Base(b.state), func(wr io.Writer) error {
+		_, err := wr.Write(data)
 		return err
 	}, opts, existsOverwrite)
 	return err
@@ -132,7 +188,7 @@ func (b *batchDestination) Group(now time.Time) string {
 	base := start.In(b.d.loc).Format(windowLayout)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	seq := max(b.nextSeq[base], 1)
+	seq := max(b.nextSeq[base], b.usedBelow(base))
 	for ; seq < maxBatchSeq; seq++ {
 		// Only a file known to exist uses the number up; on any other answer the flush will
 		// tell what is wrong with the folder.
@@ -191,6 +247,7 @@ func (b *batchDestination) Flush(ctx context.Context, group string, msgs []*conn
 		stamp = start
 	}
 	full := b.filePath(start, seq, group)
+	base := start.In(b.d.loc).Format(windowLayout)
 	kind, err := batchKind(msgs)
 	if err != nil {
 		return fmt.Errorf("file destination: batch %s: %w", group, err)
@@ -204,24 +261,20 @@ func (b *batchDestination) Flush(ctx context.Context, group string, msgs []*conn
 	if err != nil {
 		return fmt.Errorf("file destination: batch %s: %w", group, err)
 	}
+	if ok {
+		if err := b.reserve(base, seq+1); err != nil {
+			return fmt.Errorf("file destination: batch %s: nothing written: the batch numbering could not be recorded in %s (check that the data directory is writable; the batch is tried again): %w", group, b.state, err)
+		}
+	}
 	if _, err := writeAtomic(filepath.Dir(full), filepath.Base(full), write, b.d.opts, existsOverwrite); err != nil {
 		return fmt.Errorf("file destination: batch %s: %w", group, err)
 	}
 	if ok {
-		base := start.In(b.d.loc).Format(windowLayout)
 		b.mu.Lock()
-		var save bool
 		if b.nextSeq[base] <= seq {
-			b.nextSeq[base], save = seq+1, true
+			b.nextSeq[base] = seq + 1
 		}
 		b.mu.Unlock()
-		if save {
-			// Before the entries are recorded as delivered: if this fails, the engine flushes
-			// the group again, which writes the same file and tries again.
-			if err := b.saveState(base, seq+1); err != nil {
-				return fmt.Errorf("file destination: batch %s: written to %s, but the batch numbering could not be recorded (check that the data directory is writable): %w", group, full, err)
-			}
-		}
 	}
 	b.d.log.Info("batch written", "group", group, "file", full, "messages", len(msgs))
 	return nil

@@ -124,59 +124,109 @@ func TestBatchMaxMessages(t *testing.T) {
 }
 
 // TestBatchNumberingSurvivesRestart: the system that takes batch files often moves them
-// away; after a restart in the same window the next batch must not take the name and
-// control ID (FHS-11) of one already delivered. The numbering is kept in the data directory.
+// away; after a restart or a reload in the same window the next batch must not take the name
+// and control ID (FHS-11) of one already delivered. The numbering is kept in the data
+// directory, recorded before each file is written.
 func TestBatchNumberingSurvivesRestart(t *testing.T) {
 	base, data := t.TempDir(), t.TempDir()
 	cfg := "path: out\ntime_zone: UTC\nbatch:\n  schedule: \"0 2 * * *\"\n  max_messages: 1\n  file_name: \"b-{{group}}.hl7\"\n"
-	open := func() *batchDestination {
+	out := filepath.Join(base, "out")
+	open := func(channel, dest string) *batchDestination {
 		t.Helper()
 		n, err := decodeNode(t, "destination", "type: file\n"+cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := NewDestination(n, connector.Deps{BaseDir: base, DataDir: data, Channel: "billing", Name: "payer/x"})
+		d, err := NewDestination(n, connector.Deps{BaseDir: base, DataDir: data, Channel: channel, Name: dest})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return d.(*batchDestination)
 	}
-	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	out := filepath.Join(base, "out")
-	b := open()
-	var written []string
-	for i, want := range []string{"20261127-0200", "20261127-0200-0002"} {
-		g := b.Group(now.Add(time.Duration(i) * time.Minute))
-		if g != want {
-			t.Fatalf("group %d = %s, want %s", i+1, g, want)
-		}
-		flush(t, b, g, []*connector.Outbound{outbound(t, adt(fmt.Sprintf("N%d", i), "\r"), int64(i+1))})
-		written = append(written, g)
+	n := 0
+	deliver := func(b *batchDestination, group string) {
+		t.Helper()
+		n++
+		flush(t, b, group, []*connector.Outbound{outbound(t, adt(fmt.Sprintf("N%d", n), "\r"), int64(n))})
 		// The receiving system takes the file away.
-		if err := os.Remove(filepath.Join(out, "b-"+g+".hl7")); err != nil {
+		if err := os.Remove(filepath.Join(out, "b-"+group+".hl7")); err != nil {
 			t.Fatal(err)
 		}
 	}
-	b = open() // a restart, same window
-	if g := b.Group(now.Add(10 * time.Minute)); slices.Contains(written, g) || g != "20261127-0200-0003" {
-		t.Errorf("group after a restart = %s, want 20261127-0200-0003 (%v were delivered)", g, written)
+	day1 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	day2 := day1.Add(24 * time.Hour)
+	b := open("billing", "payer")
+	for i, want := range []string{"20261127-0200", "20261127-0200-0002"} {
+		if g := b.Group(day1.Add(time.Duration(i) * time.Minute)); g != want {
+			t.Fatalf("group %d = %s, want %s", i+1, g, want)
+		}
+		deliver(b, want)
 	}
-	if g := b.Group(now.Add(24 * time.Hour)); g != "20261128-0200" {
-		t.Errorf("next window after a restart = %s, want 20261128-0200", g)
+
+	// A restart, same window.
+	b = open("billing", "payer")
+	if g := b.Group(day1.Add(10 * time.Minute)); g != "20261127-0200-0003" {
+		t.Errorf("group after a restart = %s, want 20261127-0200-0003", g)
+	}
+
+	// A reload: the new instance is built while the old one still writes a batch.
+	nb := open("billing", "payer")
+	deliver(b, "20261127-0200-0003")
+	if g := nb.Group(day1.Add(11 * time.Minute)); g != "20261127-0200-0004" {
+		t.Errorf("group after a reload = %s, want 20261127-0200-0004", g)
+	}
+
+	// A flush of an older window retried after a newer window's: both stay recorded.
+	deliver(nb, "20261128-0200")
+	deliver(nb, "20261127-0200-0004")
+	b = open("billing", "payer")
+	if g := b.Group(day2); g != "20261128-0200-0002" {
+		t.Errorf("group of the newer window after an older window's retried flush = %s, want 20261128-0200-0002", g)
+	}
+
+	// Names that look alike keep files of their own.
+	if p, q := batchStatePath(data, "lab.out", "x"), batchStatePath(data, "lab", "out.x"); p == q {
+		t.Errorf("channels lab.out/x and lab/out.x share the state file %s", p)
+	}
+	if g := open("lab.out", "x").Group(day1); g != "20261127-0200" {
+		t.Errorf("another destination's numbering: %s, want its own first name", g)
 	}
 
 	// Without a data directory (channel tests) the folder alone numbers the batches.
-	b2 := mustBatch(t, t.TempDir(), cfg)
-	if g := b2.Group(now); g != "20261127-0200" {
+	if g := mustBatch(t, t.TempDir(), cfg).Group(day1); g != "20261127-0200" {
 		t.Errorf("without a data directory: %s", g)
 	}
 
-	// A damaged state file is reported and the folder decides; the next flush rewrites it.
-	if err := os.WriteFile(batchStatePath(data, "billing", "payer/x"), []byte("{not json"), 0o640); err != nil {
+	// The numbering cannot be recorded: nothing is written, so that no file goes out whose
+	// number a restart could give again; the flush fails and is tried again.
+	ro := t.TempDir()
+	if err := os.WriteFile(filepath.Join(ro, "file-batches"), []byte("not a folder"), 0o640); err != nil {
 		t.Fatal(err)
 	}
-	b = open()
-	if g := b.Group(now.Add(20 * time.Minute)); g != "20261127-0200" {
+	nd, err := decodeNode(t, "destination", "type: file\n"+cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := NewDestination(nd, connector.Deps{BaseDir: base, DataDir: ro, Channel: "billing", Name: "payer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := d.(*batchDestination)
+	g := bad.Group(day1)
+	err = bad.Flush(context.Background(), g, []*connector.Outbound{outbound(t, adt("NR", "\r"), 99)})
+	if err == nil || !strings.Contains(err.Error(), "nothing written") {
+		t.Errorf("flush without a writable data directory: %v, want an error saying nothing was written", err)
+	}
+	if exists(filepath.Join(out, "b-"+g+".hl7")) {
+		t.Errorf("batch %s written although its number could not be recorded", g)
+	}
+
+	// A damaged state file is reported and the folder decides; the next flush rewrites it.
+	if err := os.WriteFile(batchStatePath(data, "billing", "payer"), []byte("{not json"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	b = open("billing", "payer")
+	if g := b.Group(day1.Add(20 * time.Minute)); g != "20261127-0200" {
 		t.Errorf("with a damaged state file: %s, want the folder's first free name", g)
 	}
 }

@@ -68,9 +68,11 @@ func DestinationSpec() config.Spec {
 			"written as soon as it holds that many, and the rest of the window forms a new group with a number: " +
 			"`20261127-0200-0002`. A batch file is written atomically and a retried write (after a crash) writes the " +
 			"same file again with the same content. FHS-11 and BHS-11 (control IDs) hold the group's name, FHS-9 " +
-			"the file's name, FHS-7 the time the last message of the group was received. Group names are never " +
+			"the file's name, FHS-7 the time the last message of the group was received. Group names are not " +
 			"given twice, even when the receiving system takes the files away and Courier restarts within the " +
-			"window: the numbering is kept in `<data_dir>/file-batches/<channel>.<destination>.json`.\n\n" +
+			"window: the numbers used are recorded, before each file is written, in " +
+			"`<data_dir>/file-batches/<channel>/<destination>.json` (if that file is lost or damaged, the folder " +
+			"alone tells which numbers are used, as without a data directory).\n\n" +
 			"Messages that the destination's steps encoded as JSON (`encode: json`, `fhir`) are gathered as NDJSON " +
 			"instead, the format of FHIR Bulk Data files: each document on one line, ended by LF, with no envelope " +
 			"(name such files `.ndjson` with `batch.file_name`). One batch file holds one kind; XML bodies cannot " +
@@ -214,10 +216,6 @@ func NewDestination(n *config.Node, deps connector.Deps) (connector.Destination,
 	}
 	b := &batchDestination{d: d, max: bn.Int(keyMaxMessages), envelope: bn.String(keyEnvelope), nextSeq: map[string]int{},
 		state: batchStatePath(deps.DataDir, deps.Channel, deps.Name)}
-	if err := b.loadState(); err != nil {
-		// Not fatal: the folder still tells which batches exist.
-		d.log.Warn("batch numbering from the last run unreadable; numbering from the files in the folder", "err", err)
-	}
 	if b.sched, err = parseCron(bn.String(keySchedule), loc); err != nil {
 		errs = append(errs, bn.Errorf(keySchedule, "schedule %q: %v", bn.String(keySchedule), err))
 	}
