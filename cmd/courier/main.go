@@ -10,9 +10,9 @@ import (
 	"syscall"
 
 	"github.com/courier-hl7/courier/internal/cli"
-	"github.com/courier-hl7/courier/internal/gctune"
 	_ "github.com/courier-hl7/courier/internal/connector/all" // every connector
-	_ "time/tzdata"                                           // time zones in batch schedules and FHIR conversion work without the system's zoneinfo
+	"github.com/courier-hl7/courier/internal/gctune"
+	_ "time/tzdata" // time zones in batch schedules and FHIR conversion work without the system's zoneinfo
 )
 
 func main() {

@@ -4,14 +4,15 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"sync"
 	"testing"
 	"time"
 )
 
 func TestPercent(t *testing.T) {
 	for _, tc := range []struct {
-		live uint64
-		want int
+		scanned uint64
+		want    int
 	}{
 		{0, MaxPercent},
 		{1 << 20, MaxPercent},
@@ -23,8 +24,8 @@ func TestPercent(t *testing.T) {
 		{10 << 20, 320},             // in between: 32/10
 		{Headroom*100/250 + 1, 249}, // rounding down
 	} {
-		if got := Percent(tc.live); got != tc.want {
-			t.Errorf("Percent(%d MiB) = %d, want %d", tc.live>>20, got, tc.want)
+		if got := Percent(tc.scanned); got != tc.want {
+			t.Errorf("Percent(%d MiB) = %d, want %d", tc.scanned>>20, got, tc.want)
 		}
 	}
 }
@@ -54,6 +55,29 @@ func TestStartFollowsLiveHeap(t *testing.T) {
 	big = nil
 
 	waitPercent(t, func(p int) bool { return p == MaxPercent }, "MaxPercent again once the 64 MiB is garbage")
+
+	// Goroutine stacks count too: the collector scans them, and Go's heap goal grows with
+	// them. 4,000 goroutines waiting 40 calls deep use 40 MiB of stack or more, with little
+	// heap.
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4000 {
+		wg.Go(func() { deep(40, release) })
+	}
+	waitPercent(t, func(p int) bool { return p == MinPercent }, "MinPercent with 6,000 goroutines' stacks")
+	close(release)
+	wg.Wait()
+}
+
+// deep waits for release under depth calls, each with a quarter KiB of stack in use.
+func deep(depth int, release chan struct{}) byte {
+	var pad [256]byte
+	pad[depth%len(pad)] = byte(depth)
+	if depth == 0 {
+		<-release
+		return pad[0]
+	}
+	return deep(depth-1, release) + pad[depth%len(pad)]
 }
 
 // waitPercent collects until the GC percentage satisfies ok (the tuner runs in a finalizer,
