@@ -301,29 +301,29 @@ func (e *Engine) statsLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		e.refreshQueueGauges(ctx, time.Now())
+		e.refreshQueueGauges(ctx, e.metrics, time.Now())
 	}
 }
 
-// refreshQueueGauges sets the queue gauges from the store's statistics as of now.
-func (e *Engine) refreshQueueGauges(ctx context.Context, now time.Time) {
+// refreshQueueGauges sets the queue gauges of m from the store's statistics as of now.
+func (e *Engine) refreshQueueGauges(ctx context.Context, m *Metrics, now time.Time) {
 	stats, err := e.store.Stats(ctx)
 	if err != nil {
 		return
 	}
 	for _, s := range stats {
-		e.metrics.QueueDepth.WithLabelValues(s.Channel, s.Destination).Set(float64(s.Pending))
-		e.metrics.QueueError.WithLabelValues(s.Channel, s.Destination).Set(float64(s.Errors))
+		m.QueueDepth.WithLabelValues(s.Channel, s.Destination).Set(float64(s.Pending))
+		m.QueueError.WithLabelValues(s.Channel, s.Destination).Set(float64(s.Errors))
 		age := 0.0
 		if !s.Oldest.IsZero() {
 			age = max(now.Sub(s.Oldest).Seconds(), 0)
 		}
-		e.metrics.QueueAge.WithLabelValues(s.Channel, s.Destination).Set(age)
+		m.QueueAge.WithLabelValues(s.Channel, s.Destination).Set(age)
 		blocked := 0.0
 		if s.BlockedBy != nil {
 			blocked = 1
 		}
-		e.metrics.QueueBlock.WithLabelValues(s.Channel, s.Destination).Set(blocked)
+		m.QueueBlock.WithLabelValues(s.Channel, s.Destination).Set(blocked)
 	}
 }
 

@@ -64,7 +64,7 @@ func TestStartFollowsLiveHeap(t *testing.T) {
 	for range 4000 {
 		wg.Go(func() { deep(40, release) })
 	}
-	waitPercent(t, func(p int) bool { return p == MinPercent }, "MinPercent with 6,000 goroutines' stacks")
+	waitPercent(t, func(p int) bool { return p == MinPercent }, "MinPercent with 4,000 goroutines' stacks")
 	close(release)
 	wg.Wait()
 }

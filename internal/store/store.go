@@ -341,7 +341,10 @@ type QueueStats struct {
 	Held        int
 	Errors      int
 	Sent        int
-	Oldest      time.Time // received time of the oldest non-final entry
+	// Oldest is the received time of the oldest entry waiting for delivery: pending, being
+	// sent, held in a group, or given up and holding its lane (not one that let the queue
+	// move on: Errors counts those).
+	Oldest time.Time
 	// BlockedBy is the oldest ERROR entry holding its lane or, when there is none, the
 	// destination's head entry after a failed attempt, while it waits for its next attempt or
 	// is in it (SENDING); nil when the queue flows.

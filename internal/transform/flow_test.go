@@ -74,7 +74,7 @@ func TestSplit(t *testing.T) {
 				er7(msh, "PID|1||987^^^INS^MB||DOE^JANE"),
 			}},
 		{name: "one value among empty repetitions: the message without them", o: SplitOptions{Repetition: "PID-3"},
-			in:   []string{msh, "PID|1||~123^^^HOSP^MR~||DOE^JANE"},
+			in:   []string{msh, "PID|1||^^^~123^^^HOSP^MR~\"\"~&^||DOE^JANE"},
 			want: []string{er7(msh, "PID|1||123^^^HOSP^MR||DOE^JANE")}},
 		{name: "one repetition: unchanged", o: SplitOptions{Repetition: "PID-3"},
 			in:   []string{msh, "PID|1||123^^^HOSP^MR||DOE^JANE"},

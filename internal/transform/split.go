@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -16,7 +17,8 @@ type SplitOptions struct {
 	// Segment starts a part at each segment of this name: OBR gives one message per order.
 	Segment string
 	// Repetition is a field path (PID-3, IN1[2]-3): one message per repetition of that field,
-	// each holding only its repetition there. Empty repetitions (A~~B) make no message.
+	// each holding only its repetition there. Repetitions without a value (A~~B, ^^^, "")
+	// make no message.
 	Repetition string
 	// Leading names segments that belong to the part of the segment they come just before:
 	// ORC for OBR in an ORM or an ORU that sends ORC before each OBR.
@@ -120,10 +122,13 @@ func (s *splitStep) applyReps(r *run, it *item) error {
 	if v.NumReps() <= 1 {
 		return nil
 	}
+	d := m.Delimiters()
 	var reps []string
 	for _, rep := range v.Reps() {
-		if len(rep.Raw()) > 0 {
-			reps = append(reps, string(rep.Raw()))
+		// A repetition of separators only (^^^) or the HL7 null ("") holds no value: no part.
+		raw := rep.Raw()
+		if len(bytes.Trim(raw, string([]byte{d.Component, d.SubComponent}))) > 0 && !rep.IsNull() {
+			reps = append(reps, string(raw))
 		}
 	}
 	if len(reps) == 0 {

@@ -409,12 +409,13 @@ func (s *Store) stats(ctx context.Context) ([]store.QueueStats, error) {
 	return out, nil
 }
 
-// oldestSQL finds a destination's oldest entry that is not final: the head of its lane, or
-// its oldest HELD or ERROR entry.
+// oldestSQL finds a destination's oldest entry waiting for delivery: the head of its lane
+// (pending, being sent, or given up and holding the lane), or its oldest HELD entry. An
+// entry that gave up and let its queue move on waits for an operator, not for delivery: the
+// error count shows it, and it does not age the queue for ever.
 const oldestSQL = `SELECT min(id) FROM (
 	SELECT min(e.id) AS id FROM entries e WHERE e.channel = ?1 AND e.destination = ?2 AND ` + activeSQL + `
-	UNION ALL SELECT min(e.id) FROM entries e WHERE e.channel = ?1 AND e.destination = ?2 AND e.state = 'HELD' AND ` + doneSQL + `
-	UNION ALL SELECT min(e.id) FROM entries e WHERE e.channel = ?1 AND e.destination = ?2 AND e.state = 'ERROR' AND ` + doneSQL + `)`
+	UNION ALL SELECT min(e.id) FROM entries e WHERE e.channel = ?1 AND e.destination = ?2 AND e.state = 'HELD' AND ` + doneSQL + `)`
 
 // blockingErrorSQL finds a destination's oldest ERROR entry holding its lane.
 const blockingErrorSQL = `SELECT ` + entryCols + `

@@ -260,6 +260,18 @@ func testMessagesByReceivedControlID(t *testing.T, s store.Store) {
 	}
 }
 
+// testStatsOldestSkipsMovedOn: a message that gave up and let its queue move on counts as an
+// error, not as the oldest waiting: it would age the queue for ever.
+func testStatsOldestSkipsMovedOn(t *testing.T, s store.Store) {
+	id := receiveOne(t, s, msg("MO1", 0, dest))
+	receiveOne(t, s, msg("MO2", time.Minute, dest))
+	recordOK(t, s, failed(claimOne(t, s, claimReq(0), id), 0, true))
+	q := stats(t, s, ch, dest)
+	if q.Errors != 1 || q.Pending != 1 || !q.Oldest.Equal(at(time.Minute)) || q.BlockedBy != nil {
+		t.Errorf("stats %+v (blocked by %d): want 1 error, 1 pending, oldest t0+1m, not blocked", q, entryID(q.BlockedBy))
+	}
+}
+
 // testStatsBlockedWhileRetrying: a head entry that failed and is being tried again (SENDING,
 // as it is for the whole of a slow connect) still blocks its queue; one on its first attempt
 // does not.

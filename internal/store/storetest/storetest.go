@@ -78,6 +78,7 @@ var tests = []struct {
 	{"Entries", testEntries},
 	{"Stats", testStats},
 	{"StatsBlockedWhileRetrying", testStatsBlockedWhileRetrying},
+	{"StatsOldestSkipsMovedOn", testStatsOldestSkipsMovedOn},
 	{"MessagesByReceivedControlID", testMessagesByReceivedControlID},
 	// Retention, state, lifecycle.
 	{"PruneContent", testPruneContent},
