@@ -351,6 +351,25 @@ func TestStructures(t *testing.T) {
 			"ORDER+{ORC TIMING*{TQ1 TQ2*} OBSERVATION_REQUEST?{OBR TCD? NTE* CTD? DG1* OBSERVATION*{OBX TCD? NTE*} " +
 			"SPECIMEN*{SPM OBX* CONTAINER*{SAC OBX*}} PRIOR_RESULT*{PATIENT_PRIOR?{PID PD1?} PATIENT_VISIT_PRIOR?{PV1 PV2?} AL1* " +
 			"ORDER_PRIOR+{ORC? OBR NTE* TIMING_PRIOR*{TQ1 TQ2*} OBSERVATION_PRIOR+{OBX NTE*}}}} FT1* CTI* BLG?}"},
+		// The same fault in six more 2.6 structures, repaired to the standard's [{ ... }] (v2.6
+		// chapters 4 and 5); each now equals its 2.5.1 definition.
+		{"2.6", "OMG_O19", "MSH SFT* NTE* PATIENT?{PID PD1? NTE* NK1* PATIENT_VISIT?{PV1 PV2?} INSURANCE*{IN1 IN2? IN3?} GT1? AL1*} " +
+			"ORDER+{ORC TIMING*{TQ1 TQ2*} OBR NTE* CTD? DG1* OBSERVATION*{OBX NTE*} SPECIMEN*{SPM OBX* CONTAINER*{SAC OBX*}} " +
+			"PRIOR_RESULT*{PATIENT_PRIOR?{PID PD1?} PATIENT_VISIT_PRIOR?{PV1 PV2?} AL1* " +
+			"ORDER_PRIOR+{ORC? OBR TIMING_PRIOR*{TQ1 TQ2*} NTE* CTD? OBSERVATION_PRIOR+{OBX NTE*}}} FT1* CTI* BLG?}"},
+		{"2.6", "OML_O33", "MSH SFT* NTE* PATIENT?{PID PD1? NTE* NK1* PATIENT_VISIT?{PV1 PV2?} INSURANCE*{IN1 IN2? IN3?} GT1? AL1*} " +
+			"SPECIMEN+{SPM OBX* SAC* ORDER+{ORC TIMING*{TQ1 TQ2*} OBSERVATION_REQUEST?{OBR TCD? NTE* DG1* OBSERVATION*{OBX TCD? NTE*} " +
+			"PRIOR_RESULT*{PATIENT_PRIOR?{PID PD1?} PATIENT_VISIT_PRIOR?{PV1 PV2?} AL1* " +
+			"ORDER_PRIOR+{ORC? OBR NTE* TIMING_PRIOR*{TQ1 TQ2*} OBSERVATION_PRIOR+{OBX NTE*}}}} FT1* CTI* BLG?}}"},
+		{"2.6", "OML_O35", "MSH SFT* NTE* PATIENT?{PID PD1? NTE* NK1* PATIENT_VISIT?{PV1 PV2?} INSURANCE*{IN1 IN2? IN3?} GT1? AL1*} " +
+			"SPECIMEN+{SPM OBX* SPECIMEN_CONTAINER+{SAC ORDER+{ORC TIMING*{TQ1 TQ2*} OBSERVATION_REQUEST?{OBR TCD? NTE* DG1* OBSERVATION*{OBX TCD? NTE*} " +
+			"PRIOR_RESULT*{PATIENT_PRIOR?{PID PD1?} PATIENT_VISIT_PRIOR?{PV1 PV2?} AL1* " +
+			"ORDER_PRIOR+{ORC? OBR NTE* TIMING_PRIOR*{TQ1 TQ2*} OBSERVATION_PRIOR+{OBX NTE*}}}} FT1* CTI* BLG?}}}"},
+		{"2.6", "ORB_O28", "MSH MSA ERR* SFT* NTE* RESPONSE?{PATIENT?{PID ORDER*{ORC TIMING*{TQ1 TQ2*} BPO?}}}"},
+		{"2.6", "ORI_O24", "MSH MSA ERR* SFT* NTE* RESPONSE?{PATIENT?{PID NTE*} ORDER+{ORC TIMING*{TQ1 TQ2*} OBR NTE* IPC+}}"},
+		{"2.6", "RSP_Z82", "MSH SFT* MSA ERR? QAK QPD RCP QUERY_RESPONSE+{PATIENT?{PID PD1? NTE* VISIT?{AL1+ PV1 PV2?}} " +
+			"COMMON_ORDER+{ORC TIMING*{TQ1 TQ2*} ORDER_DETAIL?{RXO NTE* RXR+ TREATMENT?{RXC+ NTE*}} " +
+			"ENCODED_ORDER?{RXE TIMING_ENCODED*{TQ1 TQ2*} RXR+ RXC*} RXD RXR+ RXC* OBSERVATION+{OBX? NTE*}}} DSC?"},
 	}
 	for _, tt := range tests {
 		d, _ := Lookup(tt.version)
@@ -469,6 +488,77 @@ func TestMemory(t *testing.T) {
 	if held > limit {
 		t.Errorf("all versions hold %d bytes of heap, more than %d", held, limit)
 	}
+}
+
+// TestRepairedGroups26 looks up, one by one, the groups of 2.6 that the source has 1..1 and the
+// standard [{ ... }] (v2.6 chapter 4 for the order messages, chapter 5 for RSP_Z82): each must
+// read 0..*, as in 2.5.1.
+func TestRepairedGroups26(t *testing.T) {
+	tests := []struct{ structure, path string }{
+		{"OMG_O19", "PATIENT/INSURANCE"},
+		{"OMG_O19", "ORDER/TIMING"},
+		{"OMG_O19", "ORDER/OBSERVATION"},
+		{"OMG_O19", "ORDER/SPECIMEN"},
+		{"OMG_O19", "ORDER/SPECIMEN/CONTAINER"},
+		{"OMG_O19", "ORDER/PRIOR_RESULT"},
+		{"OMG_O19", "ORDER/PRIOR_RESULT/ORDER_PRIOR/TIMING_PRIOR"},
+		{"OML_O21", "PATIENT/INSURANCE"},
+		{"OML_O21", "ORDER/TIMING"},
+		{"OML_O21", "ORDER/OBSERVATION_REQUEST/OBSERVATION"},
+		{"OML_O21", "ORDER/OBSERVATION_REQUEST/SPECIMEN"},
+		{"OML_O21", "ORDER/OBSERVATION_REQUEST/SPECIMEN/CONTAINER"},
+		{"OML_O21", "ORDER/OBSERVATION_REQUEST/PRIOR_RESULT"},
+		{"OML_O21", "ORDER/OBSERVATION_REQUEST/PRIOR_RESULT/ORDER_PRIOR/TIMING_PRIOR"},
+		{"OML_O33", "PATIENT/INSURANCE"},
+		{"OML_O33", "SPECIMEN/ORDER/TIMING"},
+		{"OML_O33", "SPECIMEN/ORDER/OBSERVATION_REQUEST/OBSERVATION"},
+		{"OML_O33", "SPECIMEN/ORDER/OBSERVATION_REQUEST/PRIOR_RESULT"},
+		{"OML_O33", "SPECIMEN/ORDER/OBSERVATION_REQUEST/PRIOR_RESULT/ORDER_PRIOR/TIMING_PRIOR"},
+		{"OML_O35", "PATIENT/INSURANCE"},
+		{"OML_O35", "SPECIMEN/SPECIMEN_CONTAINER/ORDER/TIMING"},
+		{"OML_O35", "SPECIMEN/SPECIMEN_CONTAINER/ORDER/OBSERVATION_REQUEST/OBSERVATION"},
+		{"OML_O35", "SPECIMEN/SPECIMEN_CONTAINER/ORDER/OBSERVATION_REQUEST/PRIOR_RESULT"},
+		{"OML_O35", "SPECIMEN/SPECIMEN_CONTAINER/ORDER/OBSERVATION_REQUEST/PRIOR_RESULT/ORDER_PRIOR/TIMING_PRIOR"},
+		{"ORB_O28", "RESPONSE/PATIENT/ORDER"},
+		{"ORB_O28", "RESPONSE/PATIENT/ORDER/TIMING"},
+		{"ORI_O24", "RESPONSE/ORDER/TIMING"},
+		{"RSP_Z82", "QUERY_RESPONSE/COMMON_ORDER/TIMING"},
+		{"RSP_Z82", "QUERY_RESPONSE/COMMON_ORDER/ENCODED_ORDER/TIMING_ENCODED"},
+	}
+	for _, v := range []string{"2.6", "2.5.1"} {
+		d, _ := Lookup(v)
+		for _, tt := range tests {
+			s := d.Structure(tt.structure)
+			if s == nil {
+				t.Errorf("%s %s: not defined", v, tt.structure)
+				continue
+			}
+			e := findGroupElement(s.Elements, strings.Split(tt.path, "/"))
+			if e == nil {
+				t.Errorf("%s %s: no group %s", v, tt.structure, tt.path)
+				continue
+			}
+			if e.Min != 0 || e.Max != Unbounded {
+				t.Errorf("%s %s group %s = %d..%d, want 0..%d (unbounded)", v, tt.structure, tt.path, e.Min, e.Max, Unbounded)
+			}
+		}
+	}
+}
+
+// findGroupElement returns the element of the group that path names, each name a group inside
+// the one before, or nil.
+func findGroupElement(es []Element, path []string) *Element {
+	for i := range es {
+		e := &es[i]
+		if e.Group == nil || e.Group.Name != path[0] {
+			continue
+		}
+		if len(path) == 1 {
+			return e
+		}
+		return findGroupElement(e.Group.Elements, path[1:])
+	}
+	return nil
 }
 
 // TestGroupNames checks the repaired spelling: the source names the TIMING group of OML_O21,

@@ -37,29 +37,66 @@ type elementRepair struct {
 	why                string
 }
 
-// The 2.6 source turns the optional repeating groups [{ ... }] of OML_O21 into required single
-// ones; 2.5.1's OML_O21 has them right. "TIIMING" is the source's misspelling of TIMING in
-// OML_O21, OML_O33 and OML_O35 of 2.5, 2.5.1 and 2.6.
-const (
-	whyOML26  = "HL7 v2.6 chapter 4, message OML^O21^OML_O21: the group is [{ ... }], optional and repeating, as in v2.5.1"
-	whyTiming = "HL7 v2.5 to v2.6 chapter 4: the group is TIMING; the source spells it TIIMING"
-)
+// The 2.6 source turns the optional repeating groups [{ ... }] of seven order and query
+// structures into required single ones (1..1): INSURANCE, TIMING, OBSERVATION, SPECIMEN,
+// CONTAINER, PRIOR_RESULT, TIMING_PRIOR and the like. The source's own 2.5.1 has them 0..*, and
+// so does the standard: each was checked against the v2.6 message definition as HAPI's
+// generated v2.6 structures (ca.uhn.hl7v2.model.v26.group, built from the HL7 v2.6 database)
+// carry it, where every one of these groups is "optional repeating". "TIIMING" is the source's
+// misspelling of TIMING in OML_O21, OML_O33 and OML_O35 of 2.5, 2.5.1 and 2.6.
+const whyTiming = "HL7 v2.5 to v2.6 chapter 4: the group is TIMING; the source spells it TIIMING"
+
+// why26 is the reason of a 2.6 group repair: the standard's message definition in the chapter
+// given, and the evidence checked.
+func why26(chapter int, message string) string {
+	return fmt.Sprintf("HL7 v2.6 chapter %d, message %s: the group is [{ ... }], optional and repeating, as in the source's 2.5.1 and in HAPI's v2.6 structure", chapter, message)
+}
 
 var (
 	optionalRepeating = [2]int{0, 0}
 	requiredOnce      = [2]int{1, 1}
 )
 
+var (
+	whyOMG19  = why26(4, "OMG^O19^OMG_O19")
+	whyOML21  = why26(4, "OML^O21^OML_O21")
+	whyOML33  = why26(4, "OML^O33^OML_O33")
+	whyOML35  = why26(4, "OML^O35^OML_O35")
+	whyORB28  = why26(4, "ORB^O28^ORB_O28")
+	whyORI24  = why26(4, "ORI^O24^ORI_O24")
+	whyRSPZ82 = why26(5, "RSP^Z82^RSP_Z82")
+)
+
 var elementRepairs = []elementRepair{
-	{"2.6", "OML_O21", "PATIENT/INSURANCE", requiredOnce, optionalRepeating, "", whyOML26},
-	{"2.6", "OML_O21", "ORDER/TIIMING", requiredOnce, optionalRepeating, "TIMING", whyOML26 + "; " + whyTiming},
-	{"2.6", "OML_O21", "ORDER/OBSERVATION_REQUEST/OBSERVATION", requiredOnce, optionalRepeating, "", whyOML26},
-	{"2.6", "OML_O21", "ORDER/OBSERVATION_REQUEST/SPECIMEN", requiredOnce, optionalRepeating, "", whyOML26},
-	{"2.6", "OML_O21", "ORDER/OBSERVATION_REQUEST/SPECIMEN/CONTAINER", requiredOnce, optionalRepeating, "", whyOML26},
-	{"2.6", "OML_O21", "ORDER/OBSERVATION_REQUEST/PRIOR_RESULT", requiredOnce, optionalRepeating, "", whyOML26},
-	{"2.6", "OML_O21", "ORDER/OBSERVATION_REQUEST/PRIOR_RESULT/ORDER_PRIOR/TIMING_PRIOR", requiredOnce, optionalRepeating, "", whyOML26},
-	{"2.6", "OML_O33", "SPECIMEN/ORDER/TIIMING", requiredOnce, requiredOnce, "TIMING", whyTiming},
-	{"2.6", "OML_O35", "SPECIMEN/SPECIMEN_CONTAINER/ORDER/TIIMING", requiredOnce, requiredOnce, "TIMING", whyTiming},
+	{"2.6", "OMG_O19", "PATIENT/INSURANCE", requiredOnce, optionalRepeating, "", whyOMG19},
+	{"2.6", "OMG_O19", "ORDER/TIMING", requiredOnce, optionalRepeating, "", whyOMG19},
+	{"2.6", "OMG_O19", "ORDER/OBSERVATION", requiredOnce, optionalRepeating, "", whyOMG19},
+	{"2.6", "OMG_O19", "ORDER/SPECIMEN", requiredOnce, optionalRepeating, "", whyOMG19},
+	{"2.6", "OMG_O19", "ORDER/SPECIMEN/CONTAINER", requiredOnce, optionalRepeating, "", whyOMG19},
+	{"2.6", "OMG_O19", "ORDER/PRIOR_RESULT", requiredOnce, optionalRepeating, "", whyOMG19},
+	{"2.6", "OMG_O19", "ORDER/PRIOR_RESULT/ORDER_PRIOR/TIMING_PRIOR", requiredOnce, optionalRepeating, "", whyOMG19},
+	{"2.6", "OML_O21", "PATIENT/INSURANCE", requiredOnce, optionalRepeating, "", whyOML21},
+	{"2.6", "OML_O21", "ORDER/TIIMING", requiredOnce, optionalRepeating, "TIMING", whyOML21 + "; " + whyTiming},
+	{"2.6", "OML_O21", "ORDER/OBSERVATION_REQUEST/OBSERVATION", requiredOnce, optionalRepeating, "", whyOML21},
+	{"2.6", "OML_O21", "ORDER/OBSERVATION_REQUEST/SPECIMEN", requiredOnce, optionalRepeating, "", whyOML21},
+	{"2.6", "OML_O21", "ORDER/OBSERVATION_REQUEST/SPECIMEN/CONTAINER", requiredOnce, optionalRepeating, "", whyOML21},
+	{"2.6", "OML_O21", "ORDER/OBSERVATION_REQUEST/PRIOR_RESULT", requiredOnce, optionalRepeating, "", whyOML21},
+	{"2.6", "OML_O21", "ORDER/OBSERVATION_REQUEST/PRIOR_RESULT/ORDER_PRIOR/TIMING_PRIOR", requiredOnce, optionalRepeating, "", whyOML21},
+	{"2.6", "OML_O33", "PATIENT/INSURANCE", requiredOnce, optionalRepeating, "", whyOML33},
+	{"2.6", "OML_O33", "SPECIMEN/ORDER/TIIMING", requiredOnce, optionalRepeating, "TIMING", whyOML33 + "; " + whyTiming},
+	{"2.6", "OML_O33", "SPECIMEN/ORDER/OBSERVATION_REQUEST/OBSERVATION", requiredOnce, optionalRepeating, "", whyOML33},
+	{"2.6", "OML_O33", "SPECIMEN/ORDER/OBSERVATION_REQUEST/PRIOR_RESULT", requiredOnce, optionalRepeating, "", whyOML33},
+	{"2.6", "OML_O33", "SPECIMEN/ORDER/OBSERVATION_REQUEST/PRIOR_RESULT/ORDER_PRIOR/TIMING_PRIOR", requiredOnce, optionalRepeating, "", whyOML33},
+	{"2.6", "OML_O35", "PATIENT/INSURANCE", requiredOnce, optionalRepeating, "", whyOML35},
+	{"2.6", "OML_O35", "SPECIMEN/SPECIMEN_CONTAINER/ORDER/TIIMING", requiredOnce, optionalRepeating, "TIMING", whyOML35 + "; " + whyTiming},
+	{"2.6", "OML_O35", "SPECIMEN/SPECIMEN_CONTAINER/ORDER/OBSERVATION_REQUEST/OBSERVATION", requiredOnce, optionalRepeating, "", whyOML35},
+	{"2.6", "OML_O35", "SPECIMEN/SPECIMEN_CONTAINER/ORDER/OBSERVATION_REQUEST/PRIOR_RESULT", requiredOnce, optionalRepeating, "", whyOML35},
+	{"2.6", "OML_O35", "SPECIMEN/SPECIMEN_CONTAINER/ORDER/OBSERVATION_REQUEST/PRIOR_RESULT/ORDER_PRIOR/TIMING_PRIOR", requiredOnce, optionalRepeating, "", whyOML35},
+	{"2.6", "ORB_O28", "RESPONSE/PATIENT/ORDER", requiredOnce, optionalRepeating, "", whyORB28},
+	{"2.6", "ORB_O28", "RESPONSE/PATIENT/ORDER/TIMING", requiredOnce, optionalRepeating, "", whyORB28},
+	{"2.6", "ORI_O24", "RESPONSE/ORDER/TIMING", requiredOnce, optionalRepeating, "", whyORI24},
+	{"2.6", "RSP_Z82", "QUERY_RESPONSE/COMMON_ORDER/TIMING", requiredOnce, optionalRepeating, "", whyRSPZ82},
+	{"2.6", "RSP_Z82", "QUERY_RESPONSE/COMMON_ORDER/ENCODED_ORDER/TIMING_ENCODED", requiredOnce, optionalRepeating, "", whyRSPZ82},
 	{"2.5", "OML_O21", "ORDER/TIIMING", optionalRepeating, optionalRepeating, "TIMING", whyTiming},
 	{"2.5", "OML_O33", "SPECIMEN/ORDER/TIIMING", optionalRepeating, optionalRepeating, "TIMING", whyTiming},
 	{"2.5", "OML_O35", "SPECIMEN/SPECIMEN_CONTAINER/ORDER/TIIMING", optionalRepeating, optionalRepeating, "TIMING", whyTiming},
