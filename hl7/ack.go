@@ -227,7 +227,7 @@ func (m *Message) ACK(opts AckOptions) (*Message, error) {
 			return nil, err
 		}
 	}
-	a.charset, a.enc = m.charset, m.enc
+	a.charset, a.enc, a.declared = m.charset, m.enc, m.declared
 	if a.enc != nil && !identityText(a.charset, a.enc, b) {
 		// Bytes gives the message in its character set, as the inbound one came.
 		if enc, err := a.enc.NewEncoder().Bytes(b); err == nil {
@@ -380,6 +380,9 @@ func errSegmentOld(d Delimiters, errs []AckError) string {
 // sub-component; the old ELD form has only the first three.
 func erl(d Delimiters, p Path, old bool) string {
 	if p.Segment == "" {
+		if old {
+			return strings.Repeat(bs(d.Component), 2)
+		}
 		return ""
 	}
 	parts := []string{p.Segment, "", "", "", "", ""}
@@ -396,7 +399,9 @@ func erl(d Delimiters, p Path, old bool) string {
 	set(4, p.Component)
 	set(5, p.SubComp)
 	if old {
-		parts = parts[:3]
+		// The ELD's fourth component is the error code: its first three keep their places
+		// even when empty, so that the code never lands in the field position.
+		return strings.Join(parts[:3], bs(d.Component))
 	}
 	for len(parts) > 1 && parts[len(parts)-1] == "" {
 		parts = parts[:len(parts)-1]

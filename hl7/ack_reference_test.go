@@ -27,7 +27,6 @@ func ackReference(m *Message, opts AckOptions) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.charset, a.enc = m.charset, m.enc
 	if len(m.segs) > 0 {
 		a.segs[0].trail = m.terminator()
 	}
@@ -102,6 +101,9 @@ func ackReference(m *Message, opts AckOptions) (*Message, error) {
 			return nil, err
 		}
 	}
+	// The character set last: the echoed control ID may hold characters it cannot encode
+	// (bytes MSH-18's set does not define, read as U+FFFD), which ACK writes all the same.
+	a.charset, a.enc, a.declared = m.charset, m.enc, m.declared
 	a.dirty = true
 	return a, nil
 }

@@ -126,3 +126,31 @@ func TestErrCodeText(t *testing.T) {
 		t.Error("207")
 	}
 }
+
+// TestAckErrPre25Positions: before v2.5, ERR-1 is an ELD (segment ID ^ sequence ^ field
+// position ^ code as CE, v2.4 §2.16.5.1): the code is its fourth component even when the
+// location is partly or wholly unknown.
+func TestAckErrPre25Positions(t *testing.T) {
+	m := mustParse(t, "MSH|^~\\&|LAB|HOSP|EHR|HOSP|20260101||ADT^A01|CTRL1|P|2.4\r")
+	tests := []struct {
+		name string
+		loc  Path
+		want string // ERR-1 as written
+	}{
+		{"segment only", Path{Segment: "PID"}, "PID^1^^207&Application internal error&HL70357"},
+		{"no location", Path{}, "^^^207&Application internal error&HL70357"},
+		{"field", MustParsePath("PV1[2]-3.1"), "PV1^2^3^207&Application internal error&HL70357"},
+	}
+	for _, tt := range tests {
+		a, err := m.ACK(AckOptions{Code: AckAE, ControlID: "A1", Time: fixedTime, Errors: []AckError{{Location: tt.loc}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(a.ValueAt(MustParsePath("ERR-1")).Raw()); got != tt.want {
+			t.Errorf("%s: ERR-1 = %q, want %q", tt.name, got, tt.want)
+		}
+		if got := a.Get("ERR-1.4.1"); got != ErrCodeInternal {
+			t.Errorf("%s: ERR-1.4.1 = %q, want the code %s", tt.name, got, ErrCodeInternal)
+		}
+	}
+}

@@ -162,6 +162,12 @@ func TestRow03SegmentTerminators(t *testing.T) {
 		{name: "lone LF inside a CR message is text", in: "MSH|^~\\&|A\rNTE|1||line one\nline two\rPV1|1\r", names: "MSH NTE PV1",
 			gets: []getCase{{"NTE-3", "line one\nline two", true}}},
 		{name: "no final terminator", in: "MSH|^~\\&|A\rPID|1", names: "MSH PID"},
+		{name: "CR message whose file adds a final LF", in: "MSH|^~\\&|A\rPID|1|x\n", names: "MSH PID",
+			gets: []getCase{{"PID-2", "x", true}}},
+		{name: "final LF and blank lines after a CR message", in: "MSH|^~\\&|A\rPID|1|x \n\n\x1a", names: "MSH PID",
+			gets: []getCase{{"PID-2", "x ", true}}},
+		{name: "final DOS end-of-file mark", in: "MSH|^~\\&|A\rPID|1|x\x1a", names: "MSH PID",
+			gets: []getCase{{"PID-2", "x", true}}},
 		{name: "any: mixed ends", term: TerminatorsAny, in: "MSH|^~\\&|A\rPID|1\nPV1|1\r\nOBX|1\r", names: "MSH PID PV1 OBX"},
 		{name: "CR only: LF is text", term: TerminatorsCR, in: "MSH|^~\\&|A\nPID|1\r", names: "MSH",
 			gets: []getCase{{"MSH-3", "A\nPID", true}, {"MSH-4", "1", true}}},
@@ -337,8 +343,11 @@ func TestRow09FormattingAndHexEscapes(t *testing.T) {
 		{`\X0D0A\`, "\r\n"},
 		{`caf\XC3A9\`, "café"},
 		{`\X41\`, "A"},
-		{`\X4\`, `\X4\`},   // odd digits: kept
-		{`\XZZ\`, `\XZZ\`}, // not hex: kept
+		{`caf\XE9\`, "café"},    // no character set named, not UTF-8: the byte in ISO 8859-1
+		{`\XC3\`, "\u00c3"},     // half a UTF-8 sequence: never an invalid string
+		{`\XE282AC\`, "\u20ac"}, // a whole UTF-8 sequence
+		{`\X4\`, `\X4\`},        // odd digits: kept
+		{`\XZZ\`, `\XZZ\`},      // not hex: kept
 		{`\Zlocal\`, `\Zlocal\`},
 		{`\.xx\`, `\.xx\`},
 		{`\.sp x\`, `\.sp x\`},

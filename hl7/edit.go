@@ -106,6 +106,7 @@ func (m *Message) DeleteAt(p Path) error {
 		nf = replacePart(f, d.Repetition, rep, nr)
 	}
 	m.replaceField(i, p.Field, nf, true)
+	m.syncCharset(i)
 	return nil
 }
 
@@ -120,10 +121,17 @@ func (m *Message) setRaw(p Path, val []byte) error {
 		if string(seg.name()) != p.Segment {
 			return &EscapeError{Path: p.String(), Err: fmt.Errorf("%w: the new segment is named %s", ErrReadOnly, seg.name())}
 		}
+		if err := m.checkCharset(p, val); err != nil {
+			return err
+		}
 		i := m.ensureSegment(p.Segment, p.Occurrence)
+		if i == 0 && !seg.hdr {
+			return &EscapeError{Path: p.String(), Err: fmt.Errorf("%w: the first segment stays the MSH", ErrReadOnly)}
+		}
 		seg.trail = m.segs[i].trail
 		m.segs[i] = seg
 		m.dirty = true
+		m.syncCharset(i)
 		return nil
 	}
 	if (p.Segment == "MSH" || p.Segment == "FHS" || p.Segment == "BHS") && p.Field <= 2 {
@@ -145,9 +153,13 @@ func (m *Message) setIn(i int, p Path, val []byte) error {
 	if p.Repetition > 1 && d.Repetition == 0 || p.SubComp > 1 && d.SubComponent == 0 {
 		return &EscapeError{Path: p.String(), Err: fmt.Errorf("%w: the message's MSH-2 defines no separator for that level", ErrReadOnly)}
 	}
+	if err := m.checkCharset(p, val); err != nil {
+		return err
+	}
 	// The common case: every level of the path exists, and its bytes are replaced in place.
 	if start, end, ok := seg.locate(d, p); ok {
 		m.splice(i, start, end, val)
+		m.syncCharset(i)
 		return nil
 	}
 	f, _ := seg.field(p.Field)
@@ -167,6 +179,7 @@ func (m *Message) setIn(i int, p Path, val []byte) error {
 		nf = replacePart(f, d.Repetition, rep, nr)
 	}
 	m.replaceField(i, p.Field, nf, false)
+	m.syncCharset(i)
 	return nil
 }
 
@@ -436,7 +449,14 @@ func (m *Message) ensureSegment(name string, occ int) int {
 		at = last + 1
 	}
 	for ; n < occ; n++ {
-		m.insert(at, segment{b: []byte(name), seps: nil})
+		s := segment{b: []byte(name)}
+		if isHeaderName(s.b) {
+			// An MSH, FHS or BHS holds the delimiters in its first two fields: without them
+			// it would not read back (its fourth byte would be taken for the separator).
+			s.b = append(append(s.b, m.delims.Field), m.delims.EncodingCharacters()...)
+			s.seps, s.hdr = indexSeps(s.b, m.delims.Field), true
+		}
+		m.insert(at, s)
 		at++
 	}
 	return at - 1
@@ -499,11 +519,18 @@ func (m *Message) insert(at int, s segment) {
 // InsertSegment parses raw (one segment, encoded with the message's delimiters, without a
 // terminator) and inserts it at position at (from 0; NumSegments appends).
 func (m *Message) InsertSegment(at int, raw string) error {
+	if len(m.segs) > 0 && at == 0 {
+		// The MSH stays first: a message that does not start with it does not read back.
+		return fmt.Errorf("hl7: insert segment at 0: %w: the MSH stays the first segment; insert from position 1", ErrReadOnly)
+	}
 	if at < 0 || at > len(m.segs) {
-		return fmt.Errorf("hl7: insert segment at %d: position out of range 0..%d", at, len(m.segs))
+		return fmt.Errorf("hl7: insert segment at %d: position out of range 1..%d", at, len(m.segs))
 	}
 	s, err := m.newSegment([]byte(raw))
 	if err != nil {
+		return err
+	}
+	if err := m.checkCharset(Path{Segment: string(s.name())}, s.b); err != nil {
 		return err
 	}
 	m.insert(at, s)
@@ -522,9 +549,16 @@ func (m *Message) ReplaceSegment(at int, raw string) error {
 	if err != nil {
 		return err
 	}
+	if at == 0 && string(s.name()) != "MSH" {
+		return fmt.Errorf("hl7: replace segment 0: %w: the first segment stays the MSH", ErrReadOnly)
+	}
+	if err := m.checkCharset(Path{Segment: string(s.name())}, s.b); err != nil {
+		return err
+	}
 	s.trail = m.segs[at].trail
 	m.segs[at] = s
 	m.dirty = true
+	m.syncCharset(at)
 	return nil
 }
 
@@ -647,6 +681,10 @@ func (s Segment) SetRawValue(v Value, raw string) (bool, error) {
 		return false, nil
 	}
 	start := int(p - base)
+	if err := s.m.checkCharset(Path{Segment: s.Name()}, []byte(raw)); err != nil {
+		return false, err
+	}
 	s.m.splice(s.i, start, start+len(v.b), []byte(raw))
+	s.m.syncCharset(s.i)
 	return true, nil
 }

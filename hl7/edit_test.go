@@ -364,3 +364,139 @@ func TestSetRawValue(t *testing.T) {
 		t.Errorf("reparse: %v", err)
 	}
 }
+
+// TestCharsetEdits: an edit never leaves bytes that disagree with MSH-18 (row 17). Setting
+// MSH-18 re-encodes the message in the set it names; text the set cannot hold is refused
+// instead of turning the whole message into UTF-8 under an MSH-18 that says otherwise.
+func TestCharsetEdits(t *testing.T) {
+	const hdr = "MSH|^~\\&|A||||||ADT^A01|1|P|2.5||||||"
+	tests := []struct {
+		name   string
+		in     string
+		parser Parser
+		path   string // set to text
+		text   string
+		want   string // Bytes after the edit
+		err    string
+	}{
+		{name: "8859/1 converted to UTF-8 by setting MSH-18", in: hdr + "8859/1\rPID|1||||M\xfcller\r",
+			path: "MSH-18", text: "UNICODE UTF-8", want: hdr + "UNICODE UTF-8\rPID|1||||M\xc3\xbcller\r"},
+		{name: "UTF-8 converted to 8859/1", in: hdr + "UNICODE UTF-8\rPID|1||||M\xc3\xbcller\r",
+			path: "MSH-18", text: "8859/1", want: hdr + "8859/1\rPID|1||||M\xfcller\r"},
+		{name: "default charset made explicit", in: "MSH|^~\\&|A\rPID|1||||M\xfcller\r", parser: Parser{Charset: "8859/1"},
+			path: "MSH-18", text: "8859/1", want: "MSH|^~\\&|A|||||||||||||||8859/1\rPID|1||||M\xfcller\r"},
+		{name: "undeclared 8859/1 bytes declared by setting MSH-18", in: "MSH|^~\\&|A\rPID|1||||M\xfcller\r",
+			path: "MSH-18", text: "8859/1", want: "MSH|^~\\&|A|||||||||||||||8859/1\rPID|1||||M\xfcller\r"},
+		{name: "other header edits keep the set", in: hdr + "8859/1\rPID|1||||M\xfcller\r",
+			path: "MSH-3", text: "B\u00e9", want: "MSH|^~\\&|B\xe9||||||ADT^A01|1|P|2.5||||||8859/1\rPID|1||||M\xfcller\r"},
+		{name: "an unknown set leaves the encoding", in: hdr + "8859/1\rPID|1||||M\xfcller\r",
+			path: "MSH-18", text: "KLINGON", want: hdr + "KLINGON\rPID|1||||M\xfcller\r"},
+		{name: "text 8859/1 cannot hold is refused", in: hdr + "8859/1\rPID|1||||M\xfcller\r",
+			path: "PID-5.2", text: "\u20ac",
+			err: "hl7: set PID-5.2: unsupported character set: the message's character set 8859/1 (MSH-18) cannot hold the text; change MSH-18 first (to UNICODE UTF-8) or replace the characters"},
+		{name: "refused in a 7-bit 8859/1 message too", in: hdr + "8859/1\rPID|1\r",
+			path: "PID-5", text: "\u4e9c",
+			err: "hl7: set PID-5: unsupported character set: the message's character set 8859/1 (MSH-18) cannot hold the text; change MSH-18 first (to UNICODE UTF-8) or replace the characters"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := tt.parser.Parse([]byte(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = m.Set(tt.path, tt.text)
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Fatalf("err = %v\nwant %s", err, tt.err)
+				}
+				if !bytes.Equal(m.Bytes(), []byte(tt.in)) {
+					t.Errorf("a refused edit changed the message: %q", m.Bytes())
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := string(m.Bytes()); got != tt.want {
+				t.Errorf("Bytes = %q\nwant %q", got, tt.want)
+			}
+			if tt.path == "MSH-18" && !SupportedCharset(tt.text) {
+				return // the message does not read back without IgnoreUnknownCharset
+			}
+			back, err := Parse(m.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := back.Get("PID-5"), "Müller"; got != want {
+				t.Errorf("read back PID-5 = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// TestBOMWithDeclaredCharset: a UTF-8 byte order mark before a message whose MSH-18 names
+// another set (an editor re-saved the file as UTF-8) reads as UTF-8; before bytes that are not
+// UTF-8, the mark is skipped and the rest read in MSH-18's set. Both are lossless.
+func TestBOMWithDeclaredCharset(t *testing.T) {
+	const hdr = "MSH|^~\\&|A||||||ADT^A01|1|P|2.5||||||8859/1\r"
+	tests := []struct{ name, in, want, charset, edited string }{
+		{"UTF-8 text", "\xef\xbb\xbf" + hdr + "PID|1||||M\xc3\xbcller\r", "Müller", "UNICODE UTF-8",
+			"\xef\xbb\xbf" + hdr + "PID|1||||M\xc3\xbcller|x\r"},
+		{"8859/1 text", "\xef\xbb\xbf" + hdr + "PID|1||||M\xfcller\r", "Müller", "8859/1",
+			"\xef\xbb\xbf" + hdr + "PID|1||||M\xfcller|x\r"},
+		{"7-bit text", "\xef\xbb\xbf" + hdr + "PID|1||||Muller\r", "Muller", "UNICODE UTF-8",
+			"\xef\xbb\xbf" + hdr + "PID|1||||Muller|x\r"},
+	}
+	for _, tt := range tests {
+		m, err := Parse([]byte(tt.in))
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if got := m.Get("PID-5"); got != tt.want || m.Charset() != tt.charset {
+			t.Errorf("%s: PID-5 = %q in %q, want %q in %q", tt.name, got, m.Charset(), tt.want, tt.charset)
+		}
+		if !bytes.Equal(m.Bytes(), []byte(tt.in)) {
+			t.Errorf("%s: not lossless", tt.name)
+		}
+		if err := m.Set("PID-6", "x"); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(m.Bytes()); got != tt.edited {
+			t.Errorf("%s: edited = %q\nwant %q", tt.name, got, tt.edited)
+		}
+	}
+}
+
+// TestHeaderSegmentsStay: the MSH stays first, and a header segment an edit creates carries
+// the delimiters, so that the message reads back.
+func TestHeaderSegmentsStay(t *testing.T) {
+	const in = "MSH|^~\\&|A\rPID|1\r"
+	m := mustParse(t, in)
+	want := "hl7: insert segment at 0: value cannot be set: the MSH stays the first segment; insert from position 1"
+	if err := m.InsertSegment(0, "PID|2"); err == nil || err.Error() != want {
+		t.Errorf("InsertSegment(0) = %v\nwant %s", err, want)
+	}
+	want = "hl7: replace segment 0: value cannot be set: the first segment stays the MSH"
+	if err := m.ReplaceSegment(0, "PID|2"); err == nil || err.Error() != want {
+		t.Errorf("ReplaceSegment(0) = %v\nwant %s", err, want)
+	}
+	if string(m.Bytes()) != in {
+		t.Errorf("refused edits changed the message: %q", m.Bytes())
+	}
+	for _, tt := range []struct{ path, want string }{
+		{"BHS-3", "MSH|^~\\&|A\rPID|1\rBHS|^~\\&|x\r"},
+		{"MSH[2]-4", "MSH|^~\\&|A\rMSH|^~\\&||x\rPID|1\r"},
+	} {
+		m := mustParse(t, in)
+		if err := m.Set(tt.path, "x"); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(m.Bytes()); got != tt.want {
+			t.Errorf("Set(%s) = %q\nwant %q", tt.path, got, tt.want)
+		}
+		if got := m.Get(tt.path); got != "x" {
+			t.Errorf("Get(%s) = %q", tt.path, got)
+		}
+	}
+}

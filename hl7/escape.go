@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/japanese"
 )
@@ -135,10 +136,21 @@ func (d *Delimiters) escaped(c byte) byte {
 	return 0
 }
 
-// decodeBytes turns bytes in the message's character set into text.
+// decodeBytes turns bytes in the message's character set into text. A message that names no
+// character set is read as UTF-8, but a sender that names none and escapes \XE9\ means the
+// byte of its (single-byte) platform set, not a broken UTF-8 sequence: bytes that are not UTF-8
+// are read as ISO 8859-1, so that String always returns valid text (HL7 v2.5 §2.7.5: the
+// interpretation of \X\ bytes is left to site agreement).
 func (m *Message) decodeBytes(raw []byte) []byte {
 	if m.enc == nil {
-		return raw
+		if utf8.Valid(raw) {
+			return raw
+		}
+		out := make([]byte, 0, 2*len(raw))
+		for _, c := range raw {
+			out = utf8.AppendRune(out, rune(c))
+		}
+		return out
 	}
 	if dec, err := m.enc.NewDecoder().Bytes(raw); err == nil {
 		return dec

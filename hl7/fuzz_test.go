@@ -27,6 +27,8 @@ func fuzzSeeds(f *testing.F) {
 		"\xef\xbb\xbfMSH|^~\\&|A\r\n\r\nPID|1\r\n\x1a",
 		"MSH|^~&|A\rNTE|1||\\X0D0A\\\\.sp 9\\",
 		"MSH|^|A\rPID|1",
+		"\xef\xbb\xbfMSH|^~\\&|A|||||||||||||||8859/1\rPID|1||M\xc3\xbcller\n",
+		"\xef\xbb\xbfMSH|^~\\&|A|||||||||||||||8859/1\rPID|1||M\xfcller|caf\\XE9\\\x1a",
 	} {
 		f.Add([]byte(s))
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"unicode/utf8"
 	"unsafe"
 
 	"golang.org/x/text/encoding"
@@ -21,7 +22,10 @@ type Message struct {
 	delims  Delimiters
 	charset string            // the character set the message was read in (MSH-18 or default)
 	enc     encoding.Encoding // nil when text is raw; otherwise encodes text back to raw's charset
-	dirty   bool
+	// declared is MSH-18 (first repetition, trimmed) as charset and enc were last chosen from:
+	// an edit that changes MSH-18 changes the character set Bytes encodes in (see syncCharset).
+	declared string
+	dirty    bool
 	// own marks the segment buffers this message alone holds (segment.own == own): edits
 	// change those in place. Parsed bytes are owned by no one and are never written to.
 	own *owner
@@ -119,6 +123,7 @@ func (p *Parser) Parse(data []byte) (*Message, error) {
 		return nil, err
 	}
 	cs := m.headerCharset()
+	m.declared = cs
 	if cs == "" {
 		cs = p.Charset
 	}
@@ -145,6 +150,13 @@ func (p *Parser) Parse(data []byte) (*Message, error) {
 	if enc == nil {
 		return m, nil
 	}
+	if start > 0 && asciiBased(cs, enc) && utf8.Valid(data) {
+		// A UTF-8 byte order mark is written by tools that saved the text as UTF-8: the bytes
+		// are UTF-8 whatever MSH-18 says (as a UTF-16 mark decodes the message as UTF-16), and
+		// reading them in MSH-18's set would garble every character that is not ASCII.
+		m.charset = "UNICODE UTF-8"
+		return m, nil
+	}
 	if identityText(cs, enc, data) {
 		// Pure 7-bit text reads the same in every ASCII-based character set: keep the index
 		// and remember the charset for encoding edits back.
@@ -162,9 +174,18 @@ func (p *Parser) parseTranscoded(m *Message, cs string) (*Message, error) {
 	if err != nil || enc == nil {
 		return nil, newParseError(m.raw, 0, ErrCharset, cs)
 	}
-	text, err := enc.NewDecoder().Bytes(m.raw)
+	raw, bom := m.raw, []byte(nil)
+	if bytes.HasPrefix(raw, bomUTF8) && asciiBased(cs, enc) {
+		// A UTF-8 byte order mark before bytes that are not UTF-8: the mark is skipped and
+		// kept, and the rest is read in the declared set.
+		raw, bom = raw[len(bomUTF8):], bomUTF8
+	}
+	text, err := enc.NewDecoder().Bytes(raw)
 	if err != nil {
 		return nil, newParseError(m.raw, 0, ErrCharset, fmt.Sprintf("decode as %s: %v", cs, err))
+	}
+	if bom != nil {
+		text = append(bom[:len(bom):len(bom)], text...)
 	}
 	m.text, m.enc, m.charset, m.segs = text, enc, cs, nil
 	start := 0
@@ -174,6 +195,7 @@ func (p *Parser) parseTranscoded(m *Message, cs string) (*Message, error) {
 	if err := m.index(start, p.Terminators, true); err != nil {
 		return nil, err
 	}
+	m.declared = m.headerCharset()
 	return m, nil
 }
 
@@ -240,6 +262,9 @@ func (m *Message) index(start int, term Terminators, needMSH bool) error {
 			break
 		}
 		end, next := segmentEnd(text, pos, term, lfOnly)
+		if end == len(text) && term == TerminatorsAuto {
+			end = pos + trailingLineEnd(text[pos:end])
+		}
 		seg := text[pos:end]
 		if isBlank(seg) {
 			// Blank lines and trailing whitespace belong to the previous segment's trail so
@@ -317,6 +342,24 @@ func segmentEnd(text []byte, pos int, term Terminators, lfOnly bool) (end, next 
 		next++
 	}
 	return end, next
+}
+
+// trailingLineEnd returns where the last segment of a message, which no CR ends, stops: before
+// a line feed, NUL or end-of-file mark in the blank bytes it ends with. A CR-terminated message
+// whose file adds a final LF ("MSH…\rPID|x\n") would otherwise have "x\n" as its last value;
+// an LF followed by text is still text (row 3), and trailing spaces alone stay data.
+func trailingLineEnd(seg []byte) int {
+	k := len(seg)
+	for k > 0 && isBlank(seg[k-1:k]) {
+		k--
+	}
+	for i := k; i < len(seg); i++ {
+		switch seg[i] {
+		case '\n', 0, 0x1A:
+			return i
+		}
+	}
+	return len(seg)
 }
 
 // isBlank reports whether b holds only white space, line ends, NULs or a DOS end-of-file mark.
@@ -411,27 +454,79 @@ func offsetIn(b, sub []byte) int64 {
 }
 
 // headerCharset returns the first repetition of MSH-18, trimmed.
-func (m *Message) headerCharset() string {
+func (m *Message) headerCharset() string { return string(m.headerCharsetBytes()) }
+
+// headerCharsetBytes is headerCharset as a view of the header's bytes.
+func (m *Message) headerCharsetBytes() []byte {
 	if len(m.segs) == 0 {
-		return ""
+		return nil
 	}
 	f, ok := m.segs[0].field(18)
 	if !ok {
-		return ""
+		return nil
 	}
 	if r := m.delims.Repetition; r != 0 {
 		if i := bytes.IndexByte(f, r); i >= 0 {
 			f = f[:i]
 		}
 	}
-	return string(bytes.TrimSpace(f))
+	return bytes.TrimSpace(f)
+}
+
+// syncCharset follows an edit of segment i: when it is the header and its MSH-18 now names
+// another character set that this package can write, the message is encoded in that set from
+// now on, so that Bytes says what MSH-18 says (a mapping that sets MSH-18 to "UNICODE UTF-8"
+// converts the message). An MSH-18 that is emptied or names a set this package cannot write
+// leaves the encoding as it was.
+func (m *Message) syncCharset(i int) {
+	if i != 0 || len(m.segs) == 0 {
+		return
+	}
+	f := m.headerCharsetBytes()
+	if string(f) == m.declared {
+		return
+	}
+	cs := string(f)
+	m.declared = cs
+	if cs == "" {
+		return
+	}
+	enc, err := lookupCharset(cs)
+	if err != nil {
+		return
+	}
+	m.charset, m.enc = cs, enc
+}
+
+// checkCharset reports, for an edit at p, text that the message's character set cannot hold:
+// written anyway, it would leave Bytes no choice but to give the whole message in UTF-8 under an
+// MSH-18 that says otherwise, garbling every other character that is not ASCII.
+func (m *Message) checkCharset(p Path, val []byte) error {
+	if m.enc == nil || !hasNonASCII(val) {
+		return nil
+	}
+	if _, err := m.enc.NewEncoder().Bytes(val); err != nil {
+		return &EscapeError{Path: p.String(), Err: fmt.Errorf("%w: the message's character set %s (MSH-18) cannot hold the text; change MSH-18 first (to UNICODE UTF-8) or replace the characters", ErrCharset, m.charset)}
+	}
+	return nil
+}
+
+func hasNonASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 // Delimiters returns the delimiters the message was read with.
 func (m *Message) Delimiters() Delimiters { return m.delims }
 
 // Charset returns the character set the message was read in: MSH-18, the Parser's default, or
-// "" when the bytes were read as they are (ASCII or UTF-8).
+// "" when the bytes were read as they are (ASCII or UTF-8); "UNICODE UTF-8" when a UTF-8 byte
+// order mark overrode MSH-18. An edit that sets MSH-18 to a supported set changes it: Bytes
+// then encodes the message in that set.
 func (m *Message) Charset() string { return m.charset }
 
 // Modified reports whether the message has been edited since it was parsed.
@@ -446,8 +541,20 @@ func (m *Message) Bytes() []byte {
 	}
 	out := m.build()
 	if m.enc != nil {
+		var bom []byte
+		if bytes.HasPrefix(m.raw, bomUTF8) && bytes.HasPrefix(out, bomUTF8) {
+			// The UTF-8 byte order mark the message came with, which its character set cannot
+			// hold: written back as it came.
+			bom, out = bomUTF8, out[len(bomUTF8):]
+		}
 		if enc, err := m.enc.NewEncoder().Bytes(out); err == nil {
+			if bom != nil {
+				enc = append(bom[:len(bom):len(bom)], enc...)
+			}
 			return enc
+		}
+		if bom != nil {
+			out = append(bom[:len(bom):len(bom)], out...)
 		}
 		// A character that the message's own charset cannot hold was set: keep the UTF-8
 		// text rather than lose it.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding"
+
 	"github.com/courier-hl7/courier/hl7"
 	"github.com/courier-hl7/courier/hl7/dict"
 )
@@ -131,11 +133,22 @@ func writeKey(b *bytes.Buffer, k string) {
 // nothing is lost, and "latin1": true says so.
 const bytesLatin1 = "\x00latin1"
 
+// utf8BOM is the character set hl7 reports for a message whose UTF-8 byte order mark overrode
+// MSH-18; bom is that mark.
+const utf8BOM = "UNICODE UTF-8"
+
+var bom = []byte("\xef\xbb\xbf")
+
 // charsetToWrite returns the "charset" key's value: the character set the text was decoded
 // from when MSH-18 does not say it; or bytesLatin1.
 func charsetToWrite(m *hl7.Message, text []byte) string {
 	declared := string(m.ValueAt(hl7.Path{Segment: "MSH", Field: 18, Repetition: 1}).Raw())
 	if strings.TrimSpace(declared) != "" {
+		if m.Charset() == utf8BOM && bytes.HasPrefix(text, bom) {
+			// A UTF-8 byte order mark made hl7 read the message as UTF-8 whatever MSH-18
+			// says: say so, or the way back would encode the text in MSH-18's set.
+			return utf8BOM
+		}
 		return ""
 	}
 	if m.Charset() != "" {
@@ -505,6 +518,8 @@ func Unmarshal(data []byte) (*hl7.Message, error) {
 	switch {
 	case cs == "" && doc.Charset != "":
 		cs, p.Charset = doc.Charset, doc.Charset
+	case doc.Charset != "":
+		cs = doc.Charset // the bytes are not in MSH-18's set (a UTF-8 byte order mark)
 	case cs == "" && doc.Latin1:
 		cs = "8859/1" // the bytes, one per character; read back as they are
 	}
@@ -514,7 +529,7 @@ func Unmarshal(data []byte) (*hl7.Message, error) {
 			return nil, &Error{Path: "charset", Msg: fmt.Sprintf("unsupported character set %q", cs)}
 		}
 		if enc != nil {
-			if raw, err = enc.NewEncoder().Bytes(raw); err != nil {
+			if raw, err = encodeText(enc, raw); err != nil {
 				return nil, &Error{Msg: fmt.Sprintf("the text cannot be written in %s", cs), Err: err}
 			}
 		}
@@ -711,4 +726,17 @@ func (u *unmarshaler) leaf(b *strings.Builder, v any, path string, p hl7.Path) e
 		return &Error{Path: path, Msg: "null is not a value; write \"\" for an empty one, or \"\\\"\\\"\" for the HL7 null"}
 	}
 	return &Error{Path: path, Msg: fmt.Sprintf("expected a string or an array, got %T", v)}
+}
+
+// encodeText encodes text in enc. A UTF-8 byte order mark that starts it stays as it is: hl7
+// keeps the mark a message came with and reads the rest in MSH-18's set.
+func encodeText(enc encoding.Encoding, text []byte) ([]byte, error) {
+	if !bytes.HasPrefix(text, bom) {
+		return enc.NewEncoder().Bytes(text)
+	}
+	out, err := enc.NewEncoder().Bytes(text[len(bom):])
+	if err != nil {
+		return nil, err
+	}
+	return append(bom[:len(bom):len(bom)], out...), nil
 }

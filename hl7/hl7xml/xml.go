@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding"
+
 	"github.com/courier-hl7/courier/hl7"
 	"github.com/courier-hl7/courier/hl7/dict"
 )
@@ -519,11 +521,22 @@ func splitRaw(b []byte, sep byte) [][]byte {
 // whose bytes are not UTF-8: each byte is written as one character, and c:latin1 says so.
 const bytesLatin1 = "\x00latin1"
 
+// utf8BOM is the character set hl7 reports for a message whose UTF-8 byte order mark overrode
+// MSH-18; bom is that mark.
+const utf8BOM = "UNICODE UTF-8"
+
+var bom = []byte("\xef\xbb\xbf")
+
 // charsetToWrite is hl7json's rule: the character set the text was decoded from when MSH-18
 // does not say it; or bytesLatin1.
 func charsetToWrite(m *hl7.Message, text []byte) string {
 	declared := string(m.ValueAt(hl7.Path{Segment: "MSH", Field: 18, Repetition: 1}).Raw())
 	if strings.TrimSpace(declared) != "" {
+		if m.Charset() == utf8BOM && bytes.HasPrefix(text, bom) {
+			// A UTF-8 byte order mark made hl7 read the message as UTF-8 whatever MSH-18
+			// says: say so, or the way back would encode the text in MSH-18's set.
+			return utf8BOM
+		}
 		return ""
 	}
 	if m.Charset() != "" {
@@ -779,8 +792,11 @@ func Unmarshal(data []byte) (*hl7.Message, error) {
 	if msh18 := u.segs[0]; msh18 != nil {
 		cs = strings.TrimSpace(firstRep(u, msh18, 18))
 	}
-	if c, ok := courierAttr(root, "charset"); ok && cs == "" {
-		cs, p.Charset = c, c
+	if c, ok := courierAttr(root, "charset"); ok {
+		if cs == "" {
+			p.Charset = c
+		}
+		cs = c // when MSH-18 names a set, the bytes are not in it (a UTF-8 byte order mark)
 	}
 	if l, ok := courierAttr(root, "latin1"); ok && l == "true" && cs == "" {
 		cs = "8859/1" // the bytes, one per character; read back as they are
@@ -791,7 +807,7 @@ func Unmarshal(data []byte) (*hl7.Message, error) {
 			return nil, &Error{Msg: fmt.Sprintf("unsupported character set %q", cs)}
 		}
 		if enc != nil {
-			if raw, err = enc.NewEncoder().Bytes(raw); err != nil {
+			if raw, err = encodeText(enc, raw); err != nil {
 				return nil, &Error{Msg: "the text cannot be written in " + cs, Err: err}
 			}
 		}
@@ -1109,4 +1125,17 @@ func clean(x *xnode) {
 			clean(k)
 		}
 	}
+}
+
+// encodeText encodes text in enc. A UTF-8 byte order mark that starts it stays as it is: hl7
+// keeps the mark a message came with and reads the rest in MSH-18's set.
+func encodeText(enc encoding.Encoding, text []byte) ([]byte, error) {
+	if !bytes.HasPrefix(text, bom) {
+		return enc.NewEncoder().Bytes(text)
+	}
+	out, err := enc.NewEncoder().Bytes(text[len(bom):])
+	if err != nil {
+		return nil, err
+	}
+	return append(bom[:len(bom):len(bom)], out...), nil
 }
