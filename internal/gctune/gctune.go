@@ -5,9 +5,9 @@
 // thousands of messages per second, its bulk being SQLite's page caches, which the collector
 // does not manage. With so small a heap the collector runs dozens of times a second under
 // load, and each run costs CPU on every core and a pause at its start and end: on a 2-core
-// machine, MLLP acknowledgements at half of peak load had a p99 of 1.8–2.8 ms with the default
-// and 1.4–1.6 ms with GOGC=400 in a quiet hour, and the engine acknowledged 12 % more messages
-// per second (see docs/BENCHMARKS.md).
+// machine, MLLP acknowledgements at half of peak load had a p99 of 1.8–2.4 ms with the default
+// and 1.3–1.6 ms with GOGC=400 (four alternated pairs), and the engine acknowledged 10–15 %
+// more messages per second (see docs/BENCHMARKS.md).
 //
 // Go's heap goal is the live heap plus GOGC percent of what the collector scans: the live
 // heap, goroutine stacks and globals. Start lets the heap grow by up to Headroom over the
