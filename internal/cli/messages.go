@@ -273,7 +273,7 @@ func oneLine(b []byte) string {
 }
 
 func newMessagesRetryCmd(sf *storeFlags, skip bool) *cobra.Command {
-	use, short := "retry ENTRY...", "Retry deliveries now (entries that gave up, or wait for their next attempt)"
+	use, short := "retry ENTRY...", "Retry deliveries now (entries that gave up, or wait for their next attempt); a running Courier picks them up within 2 s"
 	if skip {
 		use, short = "skip ENTRY...", "Skip deliveries: they will not be sent, and the queue moves on"
 	}
@@ -301,7 +301,7 @@ func newMessagesRetryCmd(sf *storeFlags, skip bool) *cobra.Command {
 				if err != nil {
 					return err // the store's error names the action and the entry
 				}
-				verb := "will be retried now"
+				verb := "is due now (a running Courier sends it within 2 s)"
 				if skip {
 					verb = "skipped"
 				}

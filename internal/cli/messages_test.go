@@ -93,7 +93,7 @@ func TestMessagesCommands(t *testing.T) {
 		t.Errorf("queues: %d %s %s", code, out, errOut)
 	}
 	code, out, errOut = run(t, "", "messages", "--db", db, "retry", "1")
-	if code != 0 || out != "entry 1 will be retried now\n" {
+	if code != 0 || out != "entry 1 is due now (a running Courier sends it within 2 s)\n" {
 		t.Errorf("retry: %d %q %s", code, out, errOut)
 	}
 	code, out, _ = run(t, "", "messages", "--db", db, "skip", "2")
