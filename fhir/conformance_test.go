@@ -522,7 +522,7 @@ SN[Quantity]|SN.1|comparator
 SN[Quantity]|SN.2|value
 @oru_r01 Observation.valueQuantity[value=5].unit=mL
 CWE[Quantity]|CWE.1|Quantity.unit
-@adt_a01 Observation.valueString=120 over 80
+@adt_a01 Observation.valueString=120^over^80
 OBX[Observation]|OBX-5|valueString
 @adt_a01 Observation.interpretation.coding.code=N && Observation.interpretation.coding.system=http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation && Observation.status=final && Observation.effectiveDateTime=2024-03-15T14:15:00-04:00
 OBX[Observation]|OBX-8|interpretation

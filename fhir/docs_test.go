@@ -112,7 +112,9 @@ fhir.Supported()          // the message types mapped
   SN → valueQuantity (with comparator), valueRange (n-m) or valueRatio (n:m, n/m), and a string
   for forms FHIR cannot hold; DT/DTM/TS → valueDateTime, TM → valueTime, DR → valuePeriod,
   NR → valueRange, ED (Base64, Hex or text) and RP → the guide's R5 valueAttachment extension.
-  A value that does not read as its type becomes a valueString: nothing is dropped.
+  A value that does not read as its type becomes a valueString: nothing is dropped. Text
+  values (ST, TX, FT) and notes (NTE-3) have no components, so a "^" or "&" the sender left
+  unescaped in them is kept as that character ("120^over^80").
   Characters below U+0020 other than TAB, CR and LF (from escapes such as \X07\), which R4
   strings may not hold, become U+FFFD, so that "1\X07\0 mg" does not read "10 mg"; base64
   attachment data keeps its bytes. OBX-5

@@ -157,11 +157,11 @@ func TestTextKeepsUnescapedSeparators(t *testing.T) {
 		want       string
 	}{
 		{"TX", "Seen by Dr A & Dr B", "Seen by Dr A & Dr B"},
-		{"FT", "Tom & Jerry^second part", "Tom & Jerry second part"},
+		{"FT", "Tom & Jerry^second part", "Tom & Jerry^second part"},
 		{"ST", "A&B&&C", "A&B&&C"},
 		{"ST", "A\\T\\B & C", "A&B & C"},
 		{"TX", "line 1\\.br\\line 2 & more", "line 1\nline 2 & more"},
-		{"ST", "120^over^80", "120 over 80"},
+		{"ST", "120^over^80", "120^over^80"},
 	}
 	for _, tt := range tests {
 		msg := "MSH|^~\\&|LAB|GHLAB|EHR|GH|20240316091500||ORU^R01^ORU_R01|TX1|P|2.5.1\r" +
@@ -201,16 +201,17 @@ func TestControlCharacters(t *testing.T) {
 		name  string
 		value string // OBX-5 of type ST, NTE-3, PID-5.1, PID-3.1 and OBX-3.2
 		want  string
+		nte   string // NTE-3, value^more: the text with the sender's "^" (default want^more)
 	}{
-		{"bell escape", `a\X07\b`, "a" + r + "b"},
-		{"escape and null", `x\X1B\y\X00\z`, "x" + r + "y" + r + "z"},
-		{"null at the end", `Roe\X00\`, "Roe" + r},
-		{"form feed and vertical tab inside", `p1\X0C\p2\X0B\p3`, "p1" + r + "p2" + r + "p3"},
-		{"raw control byte", "a\x01b", "a" + r + "b"},
-		{"raw control byte beside an escape", "a\x1f\\T\\b", "a" + r + "&b"},
-		{"tab, carriage return and line feed stay", `a\X09\b\X0D\\X0A\c`, "a\tb\r\nc"},
-		{"white space at the ends is trimmed", `\X0B\\X0C\ab\X0C\`, "ab"},
-		{"no control character", `plain \T\ text`, "plain & text"},
+		{"bell escape", `a\X07\b`, "a" + r + "b", ""},
+		{"escape and null", `x\X1B\y\X00\z`, "x" + r + "y" + r + "z", ""},
+		{"null at the end", `Roe\X00\`, "Roe" + r, ""},
+		{"form feed and vertical tab inside", `p1\X0C\p2\X0B\p3`, "p1" + r + "p2" + r + "p3", ""},
+		{"raw control byte", "a\x01b", "a" + r + "b", ""},
+		{"raw control byte beside an escape", "a\x1f\\T\\b", "a" + r + "&b", ""},
+		{"tab, carriage return and line feed stay", `a\X09\b\X0D\\X0A\c`, "a\tb\r\nc", ""},
+		{"white space at the ends is trimmed", `\X0B\\X0C\ab\X0C\`, "ab", "ab" + r + "^more"}, // inside the NTE text, the form feed is no end
+		{"no control character", `plain \T\ text`, "plain & text", ""},
 	}
 	for _, tt := range tests {
 		msg := "MSH|^~\\&|LAB|GHLAB|EHR|GH|20240316091500||ORU^R01^ORU_R01|CC1|P|2.5.1\r" +
@@ -231,7 +232,11 @@ func TestControlCharacters(t *testing.T) {
 			"PID-3.1": p["identifier"].([]any)[0].(map[string]any)["value"],
 			"PID-5.1": p["name"].([]any)[0].(map[string]any)["family"],
 		}
-		want := map[string]any{"OBX-5": tt.want, "OBX-3.2": tt.want, "NTE-3": tt.want + " more", "PID-3.1": tt.want, "PID-5.1": tt.want}
+		nte := tt.nte
+		if nte == "" {
+			nte = tt.want + "^more"
+		}
+		want := map[string]any{"OBX-5": tt.want, "OBX-3.2": tt.want, "NTE-3": nte, "PID-3.1": tt.want, "PID-5.1": tt.want}
 		if g, w := jsonOf(t, got), jsonOf(t, want); g != w {
 			t.Errorf("%s: %q:\n got %s\nwant %s", tt.name, tt.value, g, w)
 		}
@@ -381,9 +386,13 @@ func TestTimingBounds(t *testing.T) {
 		{"", "20240318090000-0500", "20240318100000-0500", `{"end":"2024-03-18T10:00:00-05:00","start":"2024-03-18T09:00:00-05:00"}`},
 		{"", "", "20240318100000-0500", `{"end":"2024-03-18T10:00:00-05:00"}`},
 		{`""`, "", "20240318100000-0500", `{"end":"2024-03-18T10:00:00-05:00"}`},
-		{"60^min&minutes&UCUM", "20240318090000-0500", "20240318100000-0500", `{"start":"2024-03-18T09:00:00-05:00"}`},
-		{"60^min&minutes&UCUM", "20240318090000-0500", "", `{"start":"2024-03-18T09:00:00-05:00"}`},
-		{"60^min&minutes&UCUM", "", "20240318100000-0500", `null`},
+		// All three: the sender's end is kept (no row of the guide maps it then).
+		{"90^min&minutes&UCUM", "20240318090000-0500", "20240318100000-0500", `{"end":"2024-03-18T10:00:00-05:00","start":"2024-03-18T09:00:00-05:00"}`},
+		// One bound and the duration: the other bound from them (the guide's TQ1-6 rows).
+		{"60^min&minutes&UCUM", "20240318090000-0500", "", `{"end":"2024-03-18T10:00:00-05:00","start":"2024-03-18T09:00:00-05:00"}`},
+		{"60^min&minutes&UCUM", "", "20240318100000-0500", `{"end":"2024-03-18T10:00:00-05:00","start":"2024-03-18T09:00:00-05:00"}`},
+		{"2^h", "20240318090000-0500", "", `{"end":"2024-03-18T11:00:00-05:00","start":"2024-03-18T09:00:00-05:00"}`},
+		{"3^wk", "20240318090000-0500", "", `{"start":"2024-03-18T09:00:00-05:00"}`}, // a unit minutes() does not read
 	}
 	for _, tt := range tests {
 		msg := "MSH|^~\\&|EHR|GH|LAB|GHLAB|20240318081000-0500||OML^O21^OML_O21|TQ1|P|2.5.1\r" +

@@ -219,7 +219,7 @@ func (cv *conv) value(x *obsValue, vt string, v hl7.Value, units hl7.Value) {
 			return
 		}
 	case "ST", "TX", "FT":
-		x.str = cv.fullText(v)
+		x.str = cv.wholeText(v)
 		return
 	case "CWE", "CE", "CNE", "CF", "IS", "ID":
 		if vt == "IS" || vt == "ID" {
@@ -328,6 +328,28 @@ func (cv *conv) fullTextAs(v hl7.Value, data bool) string {
 		return strings.Join(parts, " ")
 	}
 	return cv.fhirString(strings.Join(parts, " "))
+}
+
+// wholeText returns a value of a text type (ST, TX, FT: no components) as the sender wrote
+// it: a "^" or "&" left unescaped in it is the sender's character, kept as such ("BP 120^80"),
+// with the escapes decoded.
+func (cv *conv) wholeText(v hl7.Value) string {
+	if v.IsLeaf() {
+		return cv.leafAs(&v, 1, 1, false)
+	}
+	var b strings.Builder
+	for i, c := range v.Comps() {
+		if i > 1 {
+			b.WriteByte(cv.delims.Component)
+		}
+		for j, sc := range c.Subs() {
+			if j > 1 {
+				b.WriteByte(cv.delims.SubComponent)
+			}
+			b.WriteString(sc.String())
+		}
+	}
+	return cv.fhirString(strings.TrimSpace(b.String()))
 }
 
 // structuredNumeric maps an SN (SN[Quantity], SN[Range], SN[Ratio]): comparator, numbers

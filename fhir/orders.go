@@ -249,11 +249,19 @@ func (cv *conv) timing(o *orderState, tq1 hl7.Segment) {
 			rep.TimeOfDay = append(rep.TimeOfDay, s)
 		}
 	}
-	start, end := cv.dateTime(field(tq1, 7)), ""
-	if !cv.valued(field(tq1, 6)) {
-		// The guide maps TQ1-8 "IF TQ1-6 NOT VALUED" (TQ1[ServiceRequest], TQ1-8): with a
-		// service duration, its TQ1-6 rows say how the period is bounded.
-		end = cv.dateTime(field(tq1, 8))
+	// TQ1-7 and TQ1-8 bound the period. The guide maps TQ1-8 "IF TQ1-6 NOT VALUED" and has
+	// TQ1-6 (service duration) give the end from the start, or the start from the end, when
+	// one of them is missing (TQ1[ServiceRequest], rows TQ1-6 and TQ1-8). With all three
+	// given, no row maps the end: the end the sender gave is kept rather than dropped.
+	start, end := cv.dateTime(field(tq1, 7)), cv.dateTime(field(tq1, 8))
+	if dur := field(tq1, 6); (start == "") != (end == "") && cv.valued(dur) {
+		if d, ok := minutes(cv.comp(dur, 1), cv.sub(dur, 2, 1)); ok {
+			if t, ok := cv.time(field(tq1, 7)); ok && start != "" {
+				end = v2Time{t: t.t.Add(d), prec: t.prec}.dateTime()
+			} else if t, ok := cv.time(field(tq1, 8)); ok && end != "" {
+				start = v2Time{t: t.t.Add(-d), prec: t.prec}.dateTime()
+			}
+		}
 	}
 	if start != "" || end != "" {
 		rep.BoundsPeriod = &Period{Start: start, End: end}
@@ -327,7 +335,7 @@ func (cv *conv) note(nte hl7.Segment) (Annotation, bool) {
 	for _, r := range reps(nte, 3) {
 		// NTE-3 is FT: the whole repetition is the comment, even when the sender left
 		// a "^" or "&" in it unescaped.
-		if s := cv.fullText(r); s != "" {
+		if s := cv.wholeText(r); s != "" {
 			lines = append(lines, s)
 		}
 	}

@@ -361,7 +361,10 @@ func TestQueueGauges(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.channels["c"].wakeAll()
-	waitFor(t, "G2", func() bool { return len(rec.delivered()) == 1 })
+	waitFor(t, "G2 recorded as sent", func() bool {
+		stats, _ := st.Stats(context.Background())
+		return len(rec.delivered()) == 1 && len(stats) == 1 && stats[0].Pending == 0
+	})
 	e.refreshQueueGauges(context.Background(), m, time.Now())
 	if d, er, age, b := gauge(m.QueueDepth), gauge(m.QueueError), gauge(m.QueueAge), gauge(m.QueueBlock); d != 0 || er != 0 || age != 0 || b != 0 {
 		t.Errorf("drained queue: depth %v, errors %v, oldest %v s, blocked %v; want all 0", d, er, age, b)
