@@ -444,9 +444,13 @@ func (pc *profileCompiler) element(b *elemSpec, f *pfield, seq int, where string
 		e.minLen = f.minLen
 	}
 	if f.table != "" {
+		// Profiles routinely copy the standard's own table onto a field (0001 on PID-8):
+		// that constrains nothing, and a miss stays what TableSeverity makes it. Only a table
+		// other than the field's own is the profile's constraint (a value set is a user
+		// table, whose misses are errors anyway).
+		e.tableBound = b == nil || NormalizeTableID(f.table) != NormalizeTableID(b.tableID)
 		e.tableID = f.table
 		e.table = pc.v.table(f.table, pc.vs)
-		e.tableBound = true
 		if id := NormalizeTableID(f.table); e.table == nil && !numericID(id) {
 			pc.errs = append(pc.errs, &FileError{File: pc.file, Line: f.line, Column: f.col, Msg: fmt.Sprintf("%s: table %s is not an HL7 table and no user table has that id: load it (Options.Tables, --tables)", where, f.table)})
 		}

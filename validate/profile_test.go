@@ -87,10 +87,12 @@ func TestProfiles(t *testing.T) {
 			`E 103 OBX[2]-6.1: OBX[2]-6.1 (Identifier): "g" is not in table LABUNITS (Lab units (UCUM)) from lab-tables.xml`,
 			"E 100 SPM: segment 6 (SPM) must not be sent: profile Riverside Lab ORU marks it not supported (X)",
 		}},
-		{"lab codes outside the HL7 tables the profile binds", msg(labMSH, `PID|1||12345^^^HOSP^MR||DOE^JANE||19800101|Q`, `PV1|1|Q`, labOBR, `OBX|1|NM|2345-7^Glucose^LN||5.4|mmol/L^millimole per liter^UCUM||ZZ|||F`, labOBX2), []string{
-			`E 103 PID-8: PID-8 (Administrative Sex): "Q" is not in HL7 table 0001 (Administrative Sex), which profile Riverside Lab ORU requires`,
+		// The profile copies the standard's tables onto PID-8 and OBX-8 (0001, 0078): that
+		// constrains nothing, and a miss is what TableSeverity says, as without the profile.
+		{"lab codes outside the HL7 tables the profile repeats", msg(labMSH, `PID|1||12345^^^HOSP^MR||DOE^JANE||19800101|Q`, `PV1|1|Q`, labOBR, `OBX|1|NM|2345-7^Glucose^LN||5.4|mmol/L^millimole per liter^UCUM||ZZ|||F`, labOBX2), []string{
+			`W 103 PID-8: PID-8 (Administrative Sex): "Q" is not in HL7 table 0001 (Administrative Sex)`,
 			`W 103 PV1-2: PV1-2 (Patient Class): "Q" is not in HL7 table 0004 (Patient Class)`, // the profile leaves PV1 to the standard
-			`E 103 OBX[1]-8: OBX[1]-8 (Abnormal Flags): "ZZ" is not in HL7 table 0078 (Abnormal flags), which profile Riverside Lab ORU requires`,
+			`W 103 OBX[1]-8: OBX[1]-8 (Abnormal Flags): "ZZ" is not in HL7 table 0078 (Abnormal flags)`,
 		}},
 		{"lab group minimum", msg(labMSH, labPID, labOBR, labOBX1), []string{
 			"E 100 OBX: group OBSERVATION (OBX) occurs 1 time; group ORDER_OBSERVATION requires at least 2, at the end of the message",
@@ -102,6 +104,9 @@ func TestProfiles(t *testing.T) {
 			"W 102 PID-3: PID-3 (Patient ID (Internal ID)) is 21 characters long; profile Legacy registration A04 allows at most 20",
 			"E 101 PID-8: PID-8 (Sex) is required but missing",
 			"E 101 ZRG-1: ZRG-1 (Registration Clerk) is required but empty",
+		}},
+		{"legacy sex outside HL7 table 0001, which the profile repeats", msg(`MSH|^~\&|REG|HOSP|LEG|HOSP|202601021530||ADT^A04|C1|P|2.3`, evn, `PID|1||12345^^^H||DOE^JANE||19800101|X`, pv1), []string{
+			`W 103 PID-8: PID-8 (Sex): "X" is not in HL7 table 0001 (Administrative Sex)`,
 		}},
 		{"profile version differs from MSH-12", msg(`MSH|^~\&|REG|HOSP|LEG|HOSP|202601021530||ADT^A04|C1|P|2.4`, evn, `PID|1||12345||DOE^JANE||19800101|F`, pv1), []string{
 			"W 203 -: MSH-12 is 2.4 but profile Legacy registration A04 is for 2.3; the message was validated as 2.3",
@@ -238,4 +243,66 @@ func TestPredicatePerRepetition(t *testing.T) {
 		res := v.Validate(mustParse(t, msg(msh251, evn, tt.pid, pv1)))
 		sameLines(t, tt.pid, issueLines(res), tt.want)
 	}
+}
+
+// TestProfileTableBinding checks when a table a profile binds makes a missing code an error:
+// when it is another table than the standard's for the element (or the standard has none
+// there), not when the profile merely repeats the standard's table, which is left to
+// TableSeverity as without a profile.
+func TestProfileTableBinding(t *testing.T) {
+	const xml = `<?xml version="1.0"?>
+<HL7v2xConformanceProfile HL7Version="2.3">
+  <MetaData Name="Bindings"/>
+  <StaticDef MsgType="ADT" EventType="A04" MsgStructID="ADT_A04">
+    <Segment Name="MSH" Usage="R" Min="1" Max="1"/>
+    <Segment Name="EVN" Usage="R" Min="1" Max="1"/>
+    <Segment Name="PID" Usage="R" Min="1" Max="1">
+      <Field Name="Set ID - Patient ID" Usage="O" Min="0" Max="1" Datatype="SI"/>
+      <Field Name="Patient ID (External ID)" Usage="O" Min="0" Max="1" Datatype="CX"/>
+      <Field Name="Patient ID (Internal ID)" Usage="R" Min="1" Max="1" Datatype="CX"/>
+      <Field Name="Alternate Patient ID" Usage="O" Min="0" Max="1" Datatype="CX"/>
+      <Field Name="Patient Name" Usage="R" Min="1" Max="1" Datatype="XPN"/>
+      <Field Name="Mother's Maiden Name" Usage="O" Min="0" Max="1" Datatype="XPN"/>
+      <Field Name="Date of Birth" Usage="O" Min="0" Max="1" Datatype="TS"/>
+      <Field Name="Sex" Usage="O" Min="0" Max="1" Datatype="IS" Table="HL70001"/>
+      <Field Name="Patient Alias" Usage="O" Min="0" Max="1" Datatype="XPN"/>
+      <Field Name="Race" Usage="O" Min="0" Max="1" Datatype="IS" Table="0189"/>
+    </Segment>
+    <Segment Name="ZRG" Usage="O" Min="0" Max="1">
+      <Field Name="Registration Sex" Usage="O" Min="0" Max="1" Datatype="IS" Table="0001"/>
+    </Segment>
+    <Segment Name="PV1" Usage="R" Min="1" Max="1"/>
+  </StaticDef>
+</HL7v2xConformanceProfile>`
+	p, err := ParseProfile(strings.NewReader(xml), "bind.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const header = `MSH|^~\&|REG|HOSP|LEG|HOSP|202601021530||ADT^A04|C1|P|2.3`
+	in := msg(header, evn, `PID|1||12345^^^H||DOE^JANE||19800101|X||W`, `ZRG|X`, pv1)
+	for _, tt := range []struct {
+		name string
+		sev  Severity
+		want []string
+	}{
+		{"TableSeverity default", 0, []string{
+			// HL70001 is PID-8's own table 0001, however it is written.
+			`W 103 PID-8: PID-8 (Sex): "X" is not in HL7 table 0001 (Administrative Sex)`,
+			// PID-10's table is 0005: the profile asks for another.
+			`E 103 PID-10: PID-10 (Race): "W" is not in HL7 table 0189 (Ethnic Group), which profile Bindings requires`,
+			// The standard has no ZRG: the table is the profile's alone.
+			`E 103 ZRG-1: ZRG-1 (Registration Sex): "X" is not in HL7 table 0001 (Administrative Sex), which profile Bindings requires`,
+		}},
+		{"TableSeverity Info", Info, []string{
+			`I 103 PID-8: PID-8 (Sex): "X" is not in HL7 table 0001 (Administrative Sex)`,
+			`E 103 PID-10: PID-10 (Race): "W" is not in HL7 table 0189 (Ethnic Group), which profile Bindings requires`,
+			`E 103 ZRG-1: ZRG-1 (Registration Sex): "X" is not in HL7 table 0001 (Administrative Sex), which profile Bindings requires`,
+		}},
+	} {
+		v := mustValidator(t, Options{Profiles: []*Profile{p}, TableSeverity: tt.sev})
+		sameLines(t, tt.name, issueLines(v.Validate(mustParse(t, in))), tt.want)
+	}
+	// Without the profile, PID-8 is the same warning.
+	res := mustValidator(t, Options{}).Validate(mustParse(t, msg(header, evn, `PID|1||12345^^^H||DOE^JANE||19800101|X`, pv1)))
+	sameLines(t, "no profile", issueLines(res), []string{`W 103 PID-8: PID-8 (Sex): "X" is not in HL7 table 0001 (Administrative Sex)`})
 }

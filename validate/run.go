@@ -12,10 +12,18 @@ import (
 // message allocates nothing.
 type scratch struct {
 	mt matcher
-	// alt and places serve the matcher's look-ahead (choosePlace).
+	// alt and places serve the matcher's look-ahead (choosePlace) and try preferMissing's;
+	// cand holds the relaxed place being weighed, by place or by costAhead (never both at
+	// once). Reused from message to message, they keep the look-ahead from allocating.
 	alt    matcher
+	try    matcher
 	places []place
-	cls    [256]uint8 // the class of each byte for the message's delimiters
+	cand   candidate
+	// occ holds, once an issue needs it, the occurrence of each segment among those of its
+	// name (from 1), and perName how many segments have each name (see run.occurrence).
+	occ     []int32
+	perName map[string]int32
+	cls     [256]uint8 // the class of each byte for the message's delimiters
 	// The field, repetition and component separators, each repeated in the eight bytes of a
 	// word, for sepFlags.
 	fieldMask, repMask, compMask uint64
@@ -32,8 +40,15 @@ func (s *scratch) reset() {
 	clear(s.alt.stack[:cap(s.alt.stack)])
 	s.alt.stack = s.alt.stack[:0]
 	s.alt.root = nil
+	clear(s.try.stack[:cap(s.try.stack)])
+	s.try.stack = s.try.stack[:0]
+	s.try.root = nil
 	clear(s.places[:cap(s.places)])
 	s.places = s.places[:0]
+	clear(s.cand.miss[:cap(s.cand.miss)])
+	s.cand = candidate{steps: s.cand.steps[:0], miss: s.cand.miss[:0]}
+	s.occ = s.occ[:0]
+	clear(s.perName) // its keys are the message's bytes
 }
 
 // run is one validation of one message.
@@ -71,6 +86,11 @@ type run struct {
 	lastVTName string
 	lastVTOf   *elemSpec
 	lastVT     *elemSpec
+
+	// occNumbered is true once sc.occ and sc.perName hold the message's occurrences;
+	// occReads counts the segments read to number them (once each: see occurrence).
+	occNumbered bool
+	occReads    int
 }
 
 func (r *run) validate() {
@@ -257,7 +277,7 @@ func (r *run) place(mt *matcher) (*snode, bool) {
 	if !inStructure && r.zTolerated() {
 		return nil, true
 	}
-	if c, ok := mt.relaxed(name); ok && r.preferMissing(mt, c, r.si) {
+	if c := &r.sc.cand; mt.relaxed(name, c) && r.preferMissing(mt, c, r.si) {
 		for _, ms := range c.miss {
 			r.addMissing(ms, r.si)
 		}
@@ -280,8 +300,7 @@ func (r *run) choosePlace(mt *matcher, ps []place) int {
 	best, bestCost := 0, -1
 	alt := &r.sc.alt
 	for i, p := range ps {
-		alt.root = mt.root
-		alt.stack = append(alt.stack[:0], mt.stack...)
+		mt.copyTo(alt)
 		alt.take(p, r.segName)
 		c := r.costAhead(alt, r.si+1, bestCost)
 		if bestCost < 0 || c < bestCost {
@@ -303,13 +322,13 @@ func (r *run) costAhead(mt *matcher, from, limit int) int {
 	for n := 0; n < lookAhead && (limit < 0 || cost < limit); n++ {
 		name, at := r.nextMatched(i)
 		if at < 0 {
-			return cost + len(mt.remaining())
+			return cost + mt.remainingCount()
 		}
 		i = at + 1
 		if mt.strict(name) != nil {
 			continue
 		}
-		if c, ok := mt.relaxed(name); ok && r.preferMissing(mt, c, at) {
+		if c := &r.sc.cand; mt.relaxed(name, c) && r.preferMissing(mt, c, at) {
 			cost += c.cost
 			mt.commit(c)
 			continue
@@ -337,12 +356,15 @@ func (r *run) nextMatched(i int) (string, int) {
 // looks one segment ahead and takes the reading that costs fewer issues over the two: the
 // elements left out now, or 1 for the misplaced segment, plus what the next segment costs from
 // where each reading leaves the matcher. A tie reads elements missing.
-func (r *run) preferMissing(mt *matcher, c candidate, at int) bool {
+func (r *run) preferMissing(mt *matcher, c *candidate, at int) bool {
 	next, _ := r.nextMatched(at + 1)
-	withMissing := mt.fork()
-	withMissing.commit(c)
-	asMisplaced := mt.fork()
-	return c.cost+withMissing.cost(next) <= 1+asMisplaced.cost(next)
+	try := &r.sc.try
+	mt.copyTo(try)
+	try.commit(c)
+	withMissing := c.cost + try.cost(next)
+	mt.copyTo(try)
+	asMisplaced := 1 + try.cost(next)
+	return withMissing <= asMisplaced
 }
 
 // addUnexpected reports a segment that has no place in the structure from where the matcher is.
@@ -511,19 +533,27 @@ func (r *run) addSegment(sev Severity, code, rule, src, msg string) {
 }
 
 // occurrence returns which segment of its name the current one is (from 1), or 0 when the
-// message has only one of that name.
+// message has only one of that name. The first call numbers every segment in one pass, so
+// that reporting issues stays linear in the message's length (a feed of thousands of
+// misplaced segments); a valid message, which has no issue to place, never pays for it.
 func (r *run) occurrence() int {
-	occ, total := 0, 0
-	for i := 0; i < r.m.NumSegments(); i++ {
-		if r.m.Segment(i).Name() == r.segName {
-			total++
-			if i <= r.si {
-				occ++
-			}
+	sc := r.sc
+	if !r.occNumbered {
+		r.occNumbered = true
+		if sc.perName == nil {
+			sc.perName = make(map[string]int32)
 		}
+		n := r.m.NumSegments()
+		sc.occ = sc.occ[:0]
+		for i := range n {
+			name := r.m.Segment(i).Name()
+			sc.perName[name]++
+			sc.occ = append(sc.occ, sc.perName[name])
+		}
+		r.occReads += n
 	}
-	if total <= 1 {
+	if r.si >= len(sc.occ) || sc.perName[r.segName] <= 1 {
 		return 0
 	}
-	return occ
+	return int(sc.occ[r.si])
 }

@@ -109,8 +109,9 @@ type elemSpec struct {
 	minLen  int
 	table   *tableRef
 	tableID string
-	// tableBound is set when a profile binds the element to its table: a code missing from
-	// it breaks the profile, and is an error whatever TableSeverity says.
+	// tableBound is set when a profile binds the element to a table other than the
+	// standard's for it: a code missing from it breaks the profile, and is an error whatever
+	// TableSeverity says. A profile repeating the standard's table does not set it.
 	tableBound bool
 	// constant is the only value allowed (a profile's ConstantValue), when hasConst.
 	constant string

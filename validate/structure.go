@@ -345,7 +345,8 @@ type missed struct {
 	k int // how many times it did occur
 }
 
-// candidate is a place for a segment reached by leaving out required elements.
+// candidate is a place for a segment reached by leaving out required elements. Its slices
+// are reused from one search to the next (relaxed), so that reading ahead does not allocate.
 type candidate struct {
 	cost    int
 	d, j, k int   // the frame to continue from, the child index there, its occurrences
@@ -354,16 +355,25 @@ type candidate struct {
 	matched *snode
 }
 
-// relaxed finds the place for name that leaves out the fewest required elements, without
-// consuming it. ok is false when the segment has no place at all.
-func (mt *matcher) relaxed(name string) (best candidate, ok bool) {
+// spot is where relaxedPlace found a place: child j of the group open at depth d of the
+// stack, which has occurred k times, reached by leaving out cost required elements (on the
+// way to it and, for a group, inside the new instance).
+type spot struct {
+	cost, d, j, k int
+}
+
+// relaxedPlace finds the place for name that leaves out the fewest required elements, without
+// consuming it; ok is false when the segment has no place at all. Of places that leave out as
+// many, it takes the innermost and earliest. It counts and does not allocate: relaxed fills in
+// what was left out, for the reading that is taken.
+func (mt *matcher) relaxedPlace(name string) (best spot, ok bool) {
 	best.cost = -1
-	var skipped []missed
+	skipped := 0
 	for d := len(mt.stack) - 1; d >= 0; d-- {
 		f := mt.stack[d]
 		kids := f.g.children
 		for j := f.i; j < len(kids); j++ {
-			if best.cost >= 0 && len(skipped) >= best.cost {
+			if best.cost >= 0 && skipped >= best.cost {
 				return best, true
 			}
 			c := kids[j]
@@ -374,58 +384,111 @@ func (mt *matcher) relaxed(name string) (best candidate, ok bool) {
 			if c.canRepeat(k) {
 				switch {
 				case c.kind != nGroup && c.accepts(name):
-					if best.cost < 0 || len(skipped) < best.cost {
-						best = candidate{cost: len(skipped), d: d, j: j, k: k, miss: append([]missed(nil), skipped...), matched: c}
+					if best.cost < 0 || skipped < best.cost {
+						best = spot{cost: skipped, d: d, j: j, k: k}
 					}
 				case c.kind == nGroup && c.allHas(name):
-					if sub, found := descend(c, name, 0); found && (best.cost < 0 || len(skipped)+sub.cost < best.cost) {
-						sub.cost += len(skipped)
-						sub.d, sub.j, sub.k = d, j, k
-						sub.miss = append(append([]missed(nil), skipped...), sub.miss...)
-						best = sub
+					if sub := descendCost(c, name, 0); sub >= 0 && (best.cost < 0 || skipped+sub < best.cost) {
+						best = spot{cost: skipped + sub, d: d, j: j, k: k}
 					}
 				}
 			}
 			if !c.skippable(k) {
-				skipped = append(skipped, missed{n: c, k: k})
+				skipped++
 			}
 		}
 	}
 	return best, best.cost >= 0
 }
 
-// descend finds the place for name inside a new instance of group g that leaves out the
-// fewest required elements.
-func descend(g *snode, name string, depth int) (best candidate, ok bool) {
-	best.cost = -1
+// descendCost returns how few required elements a new instance of group g must leave out for
+// name to fit in it, or -1 when name has no place in g.
+func descendCost(g *snode, name string, depth int) int {
 	if depth > 64 {
-		return best, false
+		return -1
 	}
-	var skipped []missed
-	for j, c := range g.children {
-		if best.cost >= 0 && len(skipped) >= best.cost {
+	best, skipped := -1, 0
+	for _, c := range g.children {
+		if best >= 0 && skipped >= best {
 			break
 		}
 		switch {
 		case c.kind != nGroup && c.accepts(name):
-			best = candidate{cost: len(skipped), steps: []int{j}, miss: append([]missed(nil), skipped...), matched: c}
+			best = skipped
 		case c.kind == nGroup && c.allHas(name):
-			if sub, found := descend(c, name, depth+1); found && (best.cost < 0 || len(skipped)+sub.cost < best.cost) {
-				sub.cost += len(skipped)
-				sub.steps = append([]int{j}, sub.steps...)
-				sub.miss = append(append([]missed(nil), skipped...), sub.miss...)
-				best = sub
+			if sub := descendCost(c, name, depth+1); sub >= 0 && (best < 0 || skipped+sub < best) {
+				best = skipped + sub
 			}
 		}
 		if !c.skippable(0) {
-			skipped = append(skipped, missed{n: c})
+			skipped++
 		}
 	}
-	return best, best.cost >= 0
+	return best
+}
+
+// relaxed finds the place for name that leaves out the fewest required elements (see
+// relaxedPlace), without consuming it, and writes it to c, reusing c's slices: the elements
+// left out in the order they come, and the groups entered. ok is false when the segment has
+// no place at all.
+func (mt *matcher) relaxed(name string, c *candidate) (ok bool) {
+	s, ok := mt.relaxedPlace(name)
+	if !ok {
+		return false
+	}
+	c.cost, c.d, c.j, c.k = s.cost, s.d, s.j, s.k
+	c.steps, c.miss = c.steps[:0], c.miss[:0]
+	for d := len(mt.stack) - 1; d >= s.d; d-- {
+		f := mt.stack[d]
+		end := len(f.g.children)
+		if d == s.d {
+			end = s.j
+		}
+		for j := f.i; j < end; j++ {
+			k := 0
+			if j == f.i {
+				k = f.k
+			}
+			if e := f.g.children[j]; !e.skippable(k) {
+				c.miss = append(c.miss, missed{n: e, k: k})
+			}
+		}
+	}
+	c.matched = mt.stack[s.d].g.children[s.j]
+	if c.matched.kind == nGroup {
+		c.matched = descendPath(c.matched, name, 0, s.cost-len(c.miss), c)
+	}
+	return true
+}
+
+// descendPath appends to c the steps into a new instance of group g, and the elements they
+// leave out, of the place for name that descendCost found leaving out want elements: the
+// first such place in document order. It returns the element matched.
+func descendPath(g *snode, name string, depth, want int, c *candidate) *snode {
+	skipped := 0
+	for j, e := range g.children {
+		switch {
+		case e.kind != nGroup && e.accepts(name):
+			if skipped == want {
+				c.steps = append(c.steps, j)
+				return e
+			}
+		case e.kind == nGroup && e.allHas(name):
+			if sub := descendCost(e, name, depth+1); sub >= 0 && skipped+sub == want {
+				c.steps = append(c.steps, j)
+				return descendPath(e, name, depth+1, want-skipped, c)
+			}
+		}
+		if !e.skippable(0) {
+			c.miss = append(c.miss, missed{n: e})
+			skipped++
+		}
+	}
+	return nil // unreachable when want is what descendCost returned
 }
 
 // commit moves the matcher to a candidate found by relaxed.
-func (mt *matcher) commit(c candidate) {
+func (mt *matcher) commit(c *candidate) {
 	mt.stack = mt.stack[:c.d+1]
 	mt.stack[c.d].i, mt.stack[c.d].k = c.j, c.k+1
 	if len(c.steps) == 0 {
@@ -438,23 +501,25 @@ func (mt *matcher) commit(c candidate) {
 	}
 }
 
-// fork returns a copy of the matcher to try a reading on.
-func (mt *matcher) fork() *matcher {
-	return &matcher{root: mt.root, stack: append([]frame(nil), mt.stack...)}
+// copyTo makes dst a copy of the matcher, to try a reading on, reusing dst's stack.
+func (mt *matcher) copyTo(dst *matcher) {
+	dst.root = mt.root
+	dst.stack = append(dst.stack[:0], mt.stack...)
 }
 
-// cost returns how many issues segment name would cost from here: 0 when it fits, the
-// elements left out when it fits only so, 1 when it has no place. For name "" (the end of the
-// message), the required elements still missing.
+// cost returns how many issues segment name would cost from here, and moves the matcher as
+// reading it would: 0 when it fits, the elements left out when it fits only so, 1 when it has
+// no place. For name "" (the end of the message), the required elements still missing. It
+// does not allocate.
 func (mt *matcher) cost(name string) int {
 	if name == "" {
-		return len(mt.remaining())
+		return mt.remainingCount()
 	}
 	if mt.strict(name) != nil {
 		return 0
 	}
-	if c, ok := mt.relaxed(name); ok {
-		return c.cost
+	if s, ok := mt.relaxedPlace(name); ok {
+		return s.cost
 	}
 	return 1
 }
@@ -462,20 +527,32 @@ func (mt *matcher) cost(name string) int {
 // remaining returns the required elements not yet seen when the message ends.
 func (mt *matcher) remaining() []missed {
 	var out []missed
+	mt.eachRemaining(func(m missed) { out = append(out, m) })
+	return out
+}
+
+// remainingCount returns len(mt.remaining()) without allocating.
+func (mt *matcher) remainingCount() int {
+	n := 0
+	mt.eachRemaining(func(missed) { n++ })
+	return n
+}
+
+// eachRemaining calls f for each required element not yet seen, innermost first.
+func (mt *matcher) eachRemaining(f func(missed)) {
 	for d := len(mt.stack) - 1; d >= 0; d-- {
-		f := mt.stack[d]
-		for j := f.i; j < len(f.g.children); j++ {
-			c := f.g.children[j]
+		fr := mt.stack[d]
+		for j := fr.i; j < len(fr.g.children); j++ {
+			c := fr.g.children[j]
 			k := 0
-			if j == f.i {
-				k = f.k
+			if j == fr.i {
+				k = fr.k
 			}
 			if !c.skippable(k) {
-				out = append(out, missed{n: c, k: k})
+				f(missed{n: c, k: k})
 			}
 		}
 	}
-	return out
 }
 
 // expected lists the segment names that could come next without leaving out a required

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"fmt"
 	"testing"
 )
 
@@ -130,5 +131,41 @@ func TestStructureAssignsSegments(t *testing.T) {
 	sameLines(t, "fields of an unexpected segment", issueLines(res), want)
 	if res.Structure != "ADT_A01" || res.Version != "2.5.1" {
 		t.Errorf("result %+v", res)
+	}
+}
+
+// TestManyMisplacedSegments validates a long feed with a misplaced segment in every order:
+// each is reported, with its occurrence in the path, and numbering the occurrences reads each
+// segment once for the whole message, not once per issue (which made such messages take
+// quadratic time).
+func TestManyMisplacedSegments(t *testing.T) {
+	const orders = 4000
+	for _, body := range [][]string{{`ORC|RE`, obr, obx, evn}, {`ORC|RE`, evn}} {
+		segs := []string{oru251, pid}
+		for range orders {
+			segs = append(segs, body...)
+		}
+		m := mustParse(t, msg(segs...))
+		v := mustValidator(t, Options{})
+		r := run{v: v, m: m, sc: new(scratch)}
+		r.validate()
+		issues := r.res.Issues
+		want := orders // EVN is not part of ORU_R01
+		if len(body) == 2 {
+			want = 2 * orders // and each order lacks its OBR
+		}
+		if len(issues) != want {
+			t.Fatalf("%d segments an order: %d issues, want %d", len(body), len(issues), want)
+		}
+		first, last := issues[0], issues[len(issues)-1]
+		if len(body) == 2 {
+			last = issues[len(issues)-2] // then OBR is missing at the end of the message
+		}
+		if first.Path.String() != "EVN[1]" || last.Path.String() != fmt.Sprintf("EVN[%d]", orders) || last.Segment != m.NumSegments()-1 {
+			t.Errorf("%d segments an order: first issue %s at %d, last %s at %d", len(body), first.Path, first.Segment, last.Path, last.Segment)
+		}
+		if r.occReads != m.NumSegments() {
+			t.Errorf("%d segments an order: %d segments read to number occurrences, want %d (one pass)", len(body), r.occReads, m.NumSegments())
+		}
 	}
 }
