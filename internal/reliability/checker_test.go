@@ -18,6 +18,11 @@ type target struct {
 	Skip map[string]bool
 	// MaxDup bounds the messages delivered more than once; see each test for why.
 	MaxDup int
+	// MaxLostRecords, when set, bounds per process the deliveries that were made again
+	// later: those whose outcome the process did not record before it died. One claim
+	// (strict) or one round of heads (keyed) is in flight at a time, so a crash can leave at
+	// most that many unrecorded.
+	MaxLostRecords int
 }
 
 // checkSpec is what a test expects of its run.
@@ -71,9 +76,10 @@ func (f figures) String() string {
 //   - order: per destination, first deliveries come in store order (message ID: the commit
 //     order) — for the whole destination when strict, per key when keyed — and, when strict,
 //     each sender's messages in the order it sent them (which its ACKs fixed);
-//   - duplicates: a message is accepted twice only if a process was started between the
-//     two deliveries (the first process died with the delivery unrecorded), and no more
-//     messages than the target's MaxDup are.
+//   - duplicates: a message is accepted again only if a process was started since its
+//     previous delivery (the process that made it died with the delivery unrecorded), no
+//     more messages than the target's MaxDup are, and no process left more deliveries
+//     unrecorded than the target's MaxLostRecords (when set).
 func check(t *testing.T, c *courier, s *senders, spec checkSpec) figures {
 	t.Helper()
 	msgs := s.snapshot()
@@ -148,9 +154,11 @@ func checkTarget(t *testing.T, tg target, msgs map[string]sent, ids map[string]i
 	name := tg.R.name
 	var df destFigures
 	first := map[string]delivery{}
-	lastID := map[string]int64{}    // per lane ("" when strict, the key when keyed)
-	lastCtrl := map[string]string{} // the lane's previous first delivery, for messages
-	lastSeq := map[int]int{}        // per sender
+	prevAt := map[string]time.Time{} // the message's previous delivery
+	unrecorded := map[int]int{}      // per process (index of its start): deliveries made again later
+	lastID := map[string]int64{}     // per lane ("" when strict, the key when keyed)
+	lastCtrl := map[string]string{}  // the lane's previous first delivery, for messages
+	lastSeq := map[int]int{}         // per sender
 	repeats := map[string]int{}
 	errs := 0
 	report := func(format string, args ...any) {
@@ -171,24 +179,30 @@ func checkTarget(t *testing.T, tg target, msgs map[string]sent, ids map[string]i
 			report("delivered %s, which is not in the store", d.Ctrl)
 			continue
 		}
-		if f, seen := first[d.Ctrl]; seen {
+		if _, seen := first[d.Ctrl]; seen {
 			repeats[d.Ctrl]++
-			// A repeat is legitimate only if the process that delivered it first died
-			// before recording the delivery: a new process started in between.
+			// A repeat is legitimate only if the process that made the previous delivery
+			// died before recording it: a new process started in between. Comparing with
+			// the previous delivery, not the first, also catches a process that repeats a
+			// delivery it made itself after a restart.
+			prev := prevAt[d.Ctrl]
 			crash := false
 			for _, s := range starts {
-				if s.After(f.At) && s.Before(d.At) {
+				if s.After(prev) && s.Before(d.At) {
 					crash = true
 					break
 				}
 			}
 			if !crash {
-				report("%s delivered again at %s without a restart since its first delivery at %s",
-					d.Ctrl, d.At.Format("15:04:05.000"), f.At.Format("15:04:05.000"))
+				report("%s delivered again at %s without a restart since its previous delivery at %s",
+					d.Ctrl, d.At.Format("15:04:05.000"), prev.Format("15:04:05.000"))
 			}
+			unrecorded[processAt(starts, prev)]++
+			prevAt[d.Ctrl] = d.At
 			continue
 		}
 		first[d.Ctrl] = d
+		prevAt[d.Ctrl] = d.At
 		lane := ""
 		if tg.Keyed {
 			lane = m.Key
@@ -229,7 +243,26 @@ func checkTarget(t *testing.T, tg target, msgs map[string]sent, ids map[string]i
 	if df.Duplicates > tg.MaxDup {
 		t.Errorf("%s: %d messages delivered more than once, bound %d", name, df.Duplicates, tg.MaxDup)
 	}
+	if tg.MaxLostRecords > 0 {
+		for p, n := range unrecorded {
+			if n > tg.MaxLostRecords {
+				t.Errorf("%s: process %d left %d deliveries unrecorded (delivered again by a later process), bound %d per crash", name, p+1, n, tg.MaxLostRecords)
+			}
+		}
+	}
 	return df
+}
+
+// processAt returns the index of the process that ran at t: the last one started at or
+// before t (0 before the first start).
+func processAt(starts []time.Time, t time.Time) int {
+	p := 0
+	for i, s := range starts {
+		if !s.After(t) {
+			p = i
+		}
+	}
+	return p
 }
 
 // drain waits until every target has every control ID of ctrls (but those it skips), or

@@ -65,8 +65,8 @@ func TestKill9(t *testing.T) {
 	time.Sleep(time.Second) // the last process takes traffic too
 	s.Stop()
 	f := check(t, c, s, checkSpec{Drain: time.Minute, Targets: []target{
-		{R: strict, MaxDup: cycles * claim},
-		{R: keyed, Keyed: true, MaxDup: cycles * parallel},
+		{R: strict, MaxDup: cycles * claim, MaxLostRecords: claim},
+		{R: keyed, Keyed: true, MaxDup: cycles * parallel, MaxLostRecords: parallel},
 	}})
 	if f.Acked == 0 {
 		t.Fatal("no message was acknowledged")
@@ -76,6 +76,7 @@ func TestKill9(t *testing.T) {
 		t.Errorf("courier exited with %v after SIGTERM, want status 0", err)
 	}
 	c.assertNoPHI()
+	repeated := checkRepeatsUnrecorded(t, c, strict, keyed)
 
 	// Resends after a crash carry the same control ID. Those whose first copy was committed
 	// (its AA lost with the process) must have been recognised as duplicates; the others were
@@ -84,6 +85,7 @@ func TestKill9(t *testing.T) {
 	dupSeen, freshStored := resendOutcomes(t, c, s)
 	restarts := c.readyTimes()[1:]
 	slices.Sort(restarts)
+	t.Logf("figures: %d messages delivered more than once checked in the store: each has one SENT attempt, made by the process that delivered it last", repeated)
 	t.Logf("figures: %d kill -9 cycles, %d senders; %d messages sent (%d sends), %d acknowledged, %d sent without AA at the end; "+
 		"%d resent after no answer (%d recognised as duplicates of a committed first copy, %d stored by the resend); %v; "+
 		"restart to listening min %v / median %v / max %v; final SIGTERM to exit %v",
@@ -138,4 +140,86 @@ func resendOutcomes(t *testing.T, c *courier, s *senders) (duplicates, fresh int
 		}
 	}
 	return duplicates, fresh
+}
+
+// checkRepeatsUnrecorded reads the stopped store to prove that a message was delivered again
+// only because its earlier delivery had not been marked sent: for every message a receiver
+// accepted more than once, the store holds exactly one SENT attempt at that destination, the
+// entry is SENT, and that attempt was made by the process that made the last delivery
+// (started after that process was spawned, and before the last delivery arrived). A message
+// marked sent and then sent again (a recovery that queues sent entries again) shows a second
+// SENT attempt, or a SENT attempt older than the last delivery's process. It returns how many
+// (message, destination) pairs it checked.
+func checkRepeatsUnrecorded(t *testing.T, c *courier, rs ...*receiver) int {
+	t.Helper()
+	if c.running() {
+		t.Fatal("checkRepeatsUnrecorded reads the store of a stopped courier")
+	}
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, c.dbPath, sqlite.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatalf("open the store: %v", err)
+	}
+	defer st.Close()
+	ids := map[string]int64{}
+	for _, sm := range c.stored() {
+		ids[sm.Meta.ControlID] = sm.ID
+	}
+	starts := c.startTimes()
+	checked, errs := 0, 0
+	report := func(format string, args ...any) {
+		errs++
+		if errs <= 20 {
+			t.Errorf(format, args...)
+		}
+	}
+	for _, r := range rs {
+		count := map[string]int{}
+		last := map[string]time.Time{}
+		for _, d := range r.deliveries() {
+			count[d.Ctrl]++
+			last[d.Ctrl] = d.At
+		}
+		for ctrl, n := range count {
+			if n < 2 {
+				continue
+			}
+			id, ok := ids[ctrl]
+			if !ok {
+				continue // the checker reported it
+			}
+			msg, err := st.Message(ctx, id)
+			if err != nil {
+				t.Fatalf("message %d: %v", id, err)
+			}
+			checked++
+			var entry int64
+			for _, e := range msg.Entries {
+				if e.Destination == r.name {
+					entry = e.ID
+					if e.State != "SENT" {
+						report("%s: %s delivered %d times, its entry %d is %s, want SENT", r.name, ctrl, n, e.ID, e.State)
+					}
+				}
+			}
+			var sentAt []time.Time
+			for _, a := range msg.Attempts {
+				if a.EntryID == entry && a.Outcome == "SENT" {
+					sentAt = append(sentAt, a.Started)
+				}
+			}
+			spawn := starts[processAt(starts, last[ctrl])]
+			switch {
+			case len(sentAt) != 1:
+				report("%s: %s delivered %d times and recorded SENT %d times (attempts started %v): a delivery marked sent was sent again", r.name, ctrl, n, len(sentAt), sentAt)
+			case sentAt[0].Before(spawn) || sentAt[0].After(last[ctrl]):
+				report("%s: %s delivered %d times, last at %s by the process spawned at %s, but its SENT record is of an attempt started at %s: a delivery marked sent was sent again",
+					r.name, ctrl, n, last[ctrl].Format("15:04:05.000"), spawn.Format("15:04:05.000"), sentAt[0].Format("15:04:05.000"))
+			}
+		}
+	}
+	if errs > 20 {
+		t.Errorf("%d messages sent again after being marked sent", errs)
+	}
+	return checked
 }

@@ -26,12 +26,14 @@ const (
 //
 //   - refuse: the receiver is down (no listener): connections are refused;
 //   - noack: it accepts the connection and the message but never answers (ACK timeout);
-//   - ae: it answers AE to everything.
+//   - ae: it answers AE to everything;
+//   - ar: it answers AR (rejected) to everything.
 //
 // Then every receiver recovers. Each destination's head message is retried on the
 // configured schedule — wait n is initial×multiplier^(n−1), capped at max, ±jitter
 // (100 ms, 2, 1 s, 20 %) — measured from each attempt's end to the next one's start in the
-// store (`courier messages show --json`), and at the receiver for noack and ae. Courier
+// store (`courier messages show --json`), and at the receiver for noack, ae and ar; and the
+// jitter is really applied (some waits fall well below their base, some well above). Courier
 // uses little CPU while it waits; afterwards each queue drains in order, without loss and
 // without duplicates, soon after its receiver is back.
 func TestOutage(t *testing.T) {
@@ -39,15 +41,16 @@ func TestOutage(t *testing.T) {
 	if testing.Short() {
 		outage = 4 * time.Second
 	}
-	refuse, noack, ae := newReceiver(t, "refuse"), newReceiver(t, "noack"), newReceiver(t, "ae")
+	refuse, noack, ae, ar := newReceiver(t, "refuse"), newReceiver(t, "noack"), newReceiver(t, "ae"), newReceiver(t, "ar")
 	refuse.down()
 	noack.setBehaviour(func(string) reply { return replyNone })
 	ae.setBehaviour(func(string) reply { return replyAE })
+	ar.setBehaviour(func(string) reply { return replyAR })
 	retry := retryConfig{Initial: outInitial.String(), Max: outMax.String(), Multiplier: outMultiplier, Jitter: outJitter}
 	dest := func(name string, r *receiver) destConfig {
 		return destConfig{Name: name, Port: r.port(), Timeout: outTimeout.String(), ACKTimeout: outACKTimeout.String(), Retry: retry}
 	}
-	c := newCourier(t, config{Dests: []destConfig{dest("refuse", refuse), dest("noack", noack), dest("ae", ae)}}, "")
+	c := newCourier(t, config{Dests: []destConfig{dest("refuse", refuse), dest("noack", noack), dest("ae", ae), dest("ar", ar)}}, "")
 	c.start()
 	begin := time.Now()
 	s := startSenders(t, c.addr, senderOpts{Prefix: "O", N: 1, Keys: 10, Limit: 40, Pause: 20 * time.Millisecond})
@@ -67,7 +70,7 @@ func TestOutage(t *testing.T) {
 			t.Errorf("courier used %.1f%% of a CPU while its receivers were down, target < 10%%", 100*cpuShare)
 		}
 	}
-	for _, r := range []*receiver{refuse, noack, ae} {
+	for _, r := range []*receiver{refuse, noack, ae, ar} {
 		if r.firstAccepted(time.Time{}) != (time.Time{}) {
 			t.Errorf("%s accepted a message during the outage", r.name)
 		}
@@ -77,11 +80,13 @@ func TestOutage(t *testing.T) {
 	refuse.up()
 	noack.setBehaviour(nil)
 	ae.setBehaviour(nil)
-	f := check(t, c, s, checkSpec{Drain: 45 * time.Second, Targets: []target{{R: refuse}, {R: noack}, {R: ae}}})
+	ar.setBehaviour(nil)
+	f := check(t, c, s, checkSpec{Drain: 45 * time.Second, Targets: []target{{R: refuse}, {R: noack}, {R: ae}, {R: ar}}})
 
 	head := controlID("O", 0, 1)
 	m := c.show(c.messageID(head))
 	var report []string
+	var ratios []float64 // every wait in the store over its base, for the jitter check
 	for _, e := range m.Entries {
 		var waits []time.Duration
 		var prevEnd time.Time
@@ -95,7 +100,11 @@ func TestOutage(t *testing.T) {
 			prevEnd = a.Finished
 		}
 		report = append(report, fmt.Sprintf("%s (store, end→start): %s", e.Destination, checkSchedule(t, e.Destination, waits, 0, 5*time.Millisecond)))
+		for i, w := range waits {
+			ratios = append(ratios, float64(w)/float64(scheduleBase(i)))
+		}
 	}
+	checkJitter(t, ratios)
 	// At the receiver, the gap between two arrivals is the wait plus the attempt before it:
 	// about nothing for AE, the ACK timeout for noack. Each arrival is stamped when the
 	// receiver's goroutine gets to read it, which on a loaded machine can be late by several
@@ -106,7 +115,7 @@ func TestOutage(t *testing.T) {
 	for _, x := range []struct {
 		r    *receiver
 		took time.Duration
-	}{{ae, 0}, {noack, outACKTimeout}} {
+	}{{ae, 0}, {ar, 0}, {noack, outACKTimeout}} {
 		frames := x.r.framesOf(head)
 		var waits []time.Duration
 		for i := 1; i < len(frames); i++ {
@@ -115,7 +124,7 @@ func TestOutage(t *testing.T) {
 		report = append(report, fmt.Sprintf("%s (receiver, arrival→arrival, minus %v): %s", x.r.name, x.took, checkSchedule(t, x.r.name+" at the receiver", waits, x.took, arrivalSlack)))
 	}
 	recovered := map[string]time.Duration{}
-	for _, r := range []*receiver{refuse, noack, ae} {
+	for _, r := range []*receiver{refuse, noack, ae, ar} {
 		if at := r.firstAccepted(back); !at.IsZero() {
 			recovered[r.name] = at.Sub(back).Round(time.Millisecond)
 		}
@@ -150,7 +159,7 @@ func checkSchedule(t *testing.T, what string, waits []time.Duration, took, early
 	capped := 0
 	for i, w := range waits {
 		w -= took
-		base := time.Duration(math.Min(float64(outInitial)*math.Pow(outMultiplier, float64(i)), float64(outMax)))
+		base := scheduleBase(i)
 		if base == outMax {
 			capped++
 		}
@@ -167,4 +176,37 @@ func checkSchedule(t *testing.T, what string, waits []time.Duration, took, early
 		t.Errorf("%s: no wait reached the cap of %v", what, outMax)
 	}
 	return strings.TrimSpace(b.String()) + " (measured/base)"
+}
+
+// scheduleBase is the wait after attempt i+1 before jitter: initial×multiplier^i, capped.
+func scheduleBase(i int) time.Duration {
+	return time.Duration(math.Min(float64(outInitial)*math.Pow(outMultiplier, float64(i)), float64(outMax)))
+}
+
+// checkJitter checks that the retry waits are spread by the jitter, not merely within its
+// bounds: a schedule without jitter passes checkSchedule, and retries of many destinations
+// would then go out in step. ratios are measured waits over their base. A wait is never
+// shorter than the delay Courier computed (the worker wakes at or after the due time), so a
+// wait under 1 − jitter/3 of its base can only come from the jitter; one over 1 + jitter/3 is
+// expected too. With uniform jitter of ±20 % and some 25 waits, missing either side has a
+// probability under 10⁻⁴.
+func checkJitter(t *testing.T, ratios []float64) {
+	t.Helper()
+	if len(ratios) < 16 {
+		t.Errorf("only %d retry waits in the store: too few to see the jitter", len(ratios))
+		return
+	}
+	low, high := 0, 0
+	for _, r := range ratios {
+		switch {
+		case r < 1-outJitter/3:
+			low++
+		case r > 1+outJitter/3:
+			high++
+		}
+	}
+	if low == 0 || high == 0 {
+		t.Errorf("retry jitter %.0f%% configured, but of %d waits %d are more than %.1f%% below their base and %d more than %.1f%% above: the waits are not jittered",
+			100*outJitter, len(ratios), low, 100*outJitter/3, high, 100*outJitter/3)
+	}
 }

@@ -339,6 +339,7 @@ const (
 	replyAA   reply = iota // accept: the message is delivered
 	replyAE                // application error: Courier must retry
 	replyNone              // accept the bytes and never answer: Courier's ACK timeout
+	replyAR                // application reject: Courier must retry too
 )
 
 // delivery is one message a receiver accepted (answered AA).
@@ -490,6 +491,8 @@ func (r *receiver) handle(_ context.Context, req *mllp.Request) ([]byte, error) 
 	switch rep {
 	case replyAE:
 		return ackFor(ctrl, "AE"), nil
+	case replyAR:
+		return ackFor(ctrl, "AR"), nil
 	case replyNone:
 		return nil, nil
 	}
