@@ -25,6 +25,10 @@ import (
 //     TerminatorsAuto rule reads it: one whose MSH segment ends with CR ends its segments at CR
 //     (a lone LF inside is text, as real NTE comments have); one whose MSH segment ends with LF
 //     ends them at CR, LF or CR LF. TerminatorsCR and TerminatorsAny apply to the whole file.
+//   - Files often hold one message per line with CR inside. With TerminatorsAuto, an LF inside a
+//     CR-terminated message that MSH, FHS or BHS (with the message's field separator and valid
+//     encoding characters) or BTS or FTS (with its field separator) follows ends the message,
+//     and belongs to it as its last segment's trail. An LF before anything else is text.
 //   - FHS and BHS define delimiters like MSH (FHS-1 is the field separator); each message still
 //     reads its own MSH. BTS and FTS are read with their header's delimiters; without a header,
 //     their fourth byte is their field separator.

@@ -32,6 +32,10 @@ func bmsg(id, term string) string {
 		"PID|1||" + id + "^^^GHH^MR||DOE^JANE" + term
 }
 
+// lfLine returns s, a message or segment ended by CR, ended by LF instead: the way files with
+// one message per line hold CR-terminated messages.
+func lfLine(s string) string { return strings.TrimSuffix(s, "\r") + "\n" }
+
 // bmsgDelims returns bmsg with other delimiters: field #, component *, repetition @,
 // escape !, sub-component %.
 func bmsgDelims(id, term string) string {
@@ -250,6 +254,27 @@ var fileTests = []fileCase{{
 	// even before something that looks like a header.
 	name:  "LoneLFInsideCRMessage",
 	in:    "MSH|^~\\&|A||||||ADT^A01|1|P|2.5\rNTE|1||first line\nMSH|is text here\r" + bmsg("2", "\r"),
+	shape: "[1 2]",
+}, {
+	// Files hold one message per line with CR inside: an LF that MSH and the message's field
+	// separator follow ends the message (and belongs to it, as a final LF does).
+	name:  "LFBetweenCRMessages",
+	in:    lfLine(bmsg("1", "\r")) + lfLine(bmsg("2", "\r")) + lfLine(bmsg("3", "\r")),
+	shape: "[1 2 3]",
+}, {
+	name:  "LFBetweenCRMessagesNoFinalLF",
+	in:    lfLine(bmsg("1", "\r")) + strings.TrimSuffix(bmsg("2", "\r"), "\r"),
+	shape: "[1 2]",
+}, {
+	// So do an LF that an envelope segment follows, and blank lines before it.
+	name:  "LFBetweenCRMessagesInEnvelope",
+	in:    testFHS + testBHS + lfLine(bmsg("1", "\r")) + lfLine(bmsg("2", "\r")) + "\n\nBTS|2\n" + lfLine(testBHS2) + lfLine(bmsg("3", "\r")) + "BTS|1\nFTS|2\n",
+	shape: "FHS [BHS 1 2 BTS=2] [BHS 3 BTS=1] FTS=2",
+}, {
+	// An LF before MSH with another field separator, or before a line that starts no element,
+	// stays text.
+	name:  "LFBeforeOtherTextInsideCRMessage",
+	in:    "MSH|^~\\&|A||||||ADT^A01|1|P|2.5\rNTE|1||see\nPID|1\nMSH#^~\\&#x\r" + bmsg("2", "\r"),
 	shape: "[1 2]",
 }, {
 	name:  "MixedLineEndsPerMessage",

@@ -369,6 +369,36 @@ func TestRow09FormattingAndHexEscapes(t *testing.T) {
 	}
 }
 
+// TestHexEscapesFollowDeclaredCharset: hex escapes that are not UTF-8 read as ISO 8859-1 only
+// when no character set is named; a declared UTF-8 (MSH-18 or the Parser's default) makes them
+// U+FFFD, one per byte that starts no valid sequence.
+func TestHexEscapesFollowDeclaredCharset(t *testing.T) {
+	const hdr = "MSH|^~\\&|A|||||||||||||||"
+	tests := []struct {
+		name   string
+		parser Parser
+		msh18  string
+		want   string
+	}{
+		{"no set", Parser{}, "", "café é \u00c3"},
+		{"UNICODE UTF-8", Parser{}, "UNICODE UTF-8", "caf\uFFFD é \uFFFD"},
+		{"UTF-8 by IANA name", Parser{}, "utf-8", "caf\uFFFD é \uFFFD"},
+		{"ASCII", Parser{}, "ASCII", "caf\uFFFD é \uFFFD"},
+		{"default UTF-8", Parser{Charset: "UNICODE UTF-8"}, "", "caf\uFFFD é \uFFFD"},
+		{"8859/1", Parser{}, "8859/1", "café Ã© Ã"},
+		{"unknown set ignored", Parser{IgnoreUnknownCharset: true}, "KLINGON", "café é \u00c3"},
+	}
+	for _, tt := range tests {
+		m, err := tt.parser.Parse([]byte(hdr + tt.msh18 + "\rNTE|1||caf\\XE9\\ \\XC3A9\\ \\XC3\\\r"))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got := m.Get("NTE-3"); got != tt.want {
+			t.Errorf("%s: NTE-3 = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
 func TestRow10UnknownEscapes(t *testing.T) {
 	d := DefaultDelimiters()
 	for _, tt := range []struct{ in, want string }{

@@ -75,10 +75,23 @@ func (m *Message) DeleteAt(p Path) error {
 	if s.hdr && p.Field <= 2 {
 		return &EscapeError{Path: p.String(), Err: fmt.Errorf("%w: MSH-1 and MSH-2 hold the delimiters", ErrReadOnly)}
 	}
-	f, ok := s.field(p.Field)
-	if !ok {
+	if _, ok := s.field(p.Field); !ok {
 		return nil
 	}
+	if i == 0 && p.Field == 18 {
+		// Removing MSH-18's first repetition makes the next one the character set.
+		if err := m.checkCharsetChange(p, m.headerAfter(func(t *Message) { t.deleteIn(0, p) })); err != nil {
+			return err
+		}
+	}
+	m.deleteIn(i, p)
+	return nil
+}
+
+// deleteIn applies DeleteAt to field p.Field (present) of segment i.
+func (m *Message) deleteIn(i int, p Path) {
+	s := &m.segs[i]
+	f, _ := s.field(p.Field)
 	d := &m.delims
 	var nf []byte
 	switch {
@@ -90,7 +103,7 @@ func (m *Message) DeleteAt(p Path) error {
 		rep := max(p.Repetition, 1)
 		rb, ok := nthPart(f, d.Repetition, rep)
 		if !ok {
-			return nil
+			return
 		}
 		var nr []byte
 		if p.SubComp == 0 {
@@ -98,7 +111,7 @@ func (m *Message) DeleteAt(p Path) error {
 		} else {
 			cb, ok := nthPart(rb, d.Component, p.Component)
 			if !ok {
-				return nil
+				return
 			}
 			nc := trimEnd(replacePart(cb, d.SubComponent, p.SubComp, nil), d.SubComponent)
 			nr = trimEnd(replacePart(rb, d.Component, p.Component, nc), d.Component)
@@ -107,10 +120,10 @@ func (m *Message) DeleteAt(p Path) error {
 	}
 	m.replaceField(i, p.Field, nf, true)
 	m.syncCharset(i)
-	return nil
 }
 
-// setRaw writes val at p, creating what is missing.
+// setRaw writes val at p, creating what is missing. Everything that can refuse the edit is
+// checked before a missing segment is created: a refused edit changes nothing.
 func (m *Message) setRaw(p Path, val []byte) error {
 	d := &m.delims
 	if p.Field == 0 {
@@ -124,10 +137,16 @@ func (m *Message) setRaw(p Path, val []byte) error {
 		if err := m.checkCharset(p, val); err != nil {
 			return err
 		}
-		i := m.ensureSegment(p.Segment, p.Occurrence)
-		if i == 0 && !seg.hdr {
-			return &EscapeError{Path: p.String(), Err: fmt.Errorf("%w: the first segment stays the MSH", ErrReadOnly)}
+		if max(p.Occurrence, 1) == 1 && p.Segment == string(m.segs[0].name()) {
+			// The header itself: it stays one, and a new MSH-18 must hold the message's text.
+			if !seg.hdr {
+				return &EscapeError{Path: p.String(), Err: fmt.Errorf("%w: the first segment stays the MSH", ErrReadOnly)}
+			}
+			if err := m.checkCharsetChange(p, &seg); err != nil {
+				return err
+			}
 		}
+		i := m.ensureSegment(p.Segment, p.Occurrence)
 		seg.trail = m.segs[i].trail
 		m.segs[i] = seg
 		m.dirty = true
@@ -140,7 +159,13 @@ func (m *Message) setRaw(p Path, val []byte) error {
 	if p.Repetition > 1 && d.Repetition == 0 || p.SubComp > 1 && d.SubComponent == 0 {
 		return &EscapeError{Path: p.String(), Err: fmt.Errorf("%w: the message's MSH-2 defines no separator for that level", ErrReadOnly)}
 	}
-	return m.setIn(m.ensureSegment(p.Segment, p.Occurrence), p, val)
+	if err := m.checkCharset(p, val); err != nil {
+		return err
+	}
+	i := m.ensureSegment(p.Segment, p.Occurrence)
+	// editIn's own check concerns only the header, which always exists: ensureSegment has
+	// created nothing when it refuses.
+	return m.editIn(i, p, val)
 }
 
 // setIn writes val at p (field and below) in segment i, creating what is missing.
@@ -156,11 +181,30 @@ func (m *Message) setIn(i int, p Path, val []byte) error {
 	if err := m.checkCharset(p, val); err != nil {
 		return err
 	}
+	return m.editIn(i, p, val)
+}
+
+// editIn is setIn after the checks on p and val: an edit of the header that may change MSH-18
+// is tried on a copy first (see checkCharsetChange).
+func (m *Message) editIn(i int, p Path, val []byte) error {
+	if i == 0 && (p.Field == 18 || p.Field < 18 && hasByte(val, m.delims.Field)) {
+		if err := m.checkCharsetChange(p, m.headerAfter(func(t *Message) { t.applyIn(0, p, val) })); err != nil {
+			return err
+		}
+	}
+	m.applyIn(i, p, val)
+	return nil
+}
+
+// applyIn writes val at p in segment i; every check has passed.
+func (m *Message) applyIn(i int, p Path, val []byte) {
+	d := &m.delims
+	seg := &m.segs[i]
 	// The common case: every level of the path exists, and its bytes are replaced in place.
 	if start, end, ok := seg.locate(d, p); ok {
 		m.splice(i, start, end, val)
 		m.syncCharset(i)
-		return nil
+		return
 	}
 	f, _ := seg.field(p.Field)
 	nf := val
@@ -180,7 +224,6 @@ func (m *Message) setIn(i int, p Path, val []byte) error {
 	}
 	m.replaceField(i, p.Field, nf, false)
 	m.syncCharset(i)
-	return nil
 }
 
 // locate returns the byte range in the segment of the field, repetition, component or
@@ -530,8 +573,10 @@ func (m *Message) InsertSegment(at int, raw string) error {
 	if err != nil {
 		return err
 	}
-	if err := m.checkCharset(Path{Segment: string(s.name())}, s.b); err != nil {
-		return err
+	if m.needsCharsetCheck(s.b) {
+		if err := m.checkCharset(Path{Segment: string(s.name())}, s.b); err != nil {
+			return err
+		}
 	}
 	m.insert(at, s)
 	return nil
@@ -552,8 +597,15 @@ func (m *Message) ReplaceSegment(at int, raw string) error {
 	if at == 0 && string(s.name()) != "MSH" {
 		return fmt.Errorf("hl7: replace segment 0: %w: the first segment stays the MSH", ErrReadOnly)
 	}
-	if err := m.checkCharset(Path{Segment: string(s.name())}, s.b); err != nil {
-		return err
+	if m.needsCharsetCheck(s.b) {
+		if err := m.checkCharset(Path{Segment: string(s.name())}, s.b); err != nil {
+			return err
+		}
+	}
+	if at == 0 {
+		if err := m.checkCharsetChange(Path{Segment: "MSH"}, &s); err != nil {
+			return err
+		}
 	}
 	s.trail = m.segs[at].trail
 	m.segs[at] = s
@@ -681,8 +733,17 @@ func (s Segment) SetRawValue(v Value, raw string) (bool, error) {
 		return false, nil
 	}
 	start := int(p - base)
-	if err := s.m.checkCharset(Path{Segment: s.Name()}, []byte(raw)); err != nil {
-		return false, err
+	if s.m.enc != nil && hasNonASCIIString(raw) { // rare: no conversion, no path otherwise
+		if err := s.m.checkCharset(Path{Segment: s.Name()}, []byte(raw)); err != nil {
+			return false, err
+		}
+	}
+	if end := start + len(v.b); s.i == 0 && (strings.IndexByte(raw, s.m.delims.Field) >= 0 || len(seg.seps) >= 17 && end > int(seg.seps[16])) {
+		// The edit reaches MSH-18 (or moves fields into it).
+		h := s.m.headerAfter(func(t *Message) { t.splice(0, start, end, []byte(raw)) })
+		if err := s.m.checkCharsetChange(Path{Segment: "MSH", Field: 18}, h); err != nil {
+			return false, err
+		}
 	}
 	s.m.splice(s.i, start, start+len(v.b), []byte(raw))
 	s.m.syncCharset(s.i)

@@ -3,6 +3,7 @@ package hl7
 import (
 	"bytes"
 	"errors"
+	"os"
 	"testing"
 )
 
@@ -498,5 +499,173 @@ func TestHeaderSegmentsStay(t *testing.T) {
 		if got := m.Get(tt.path); got != "x" {
 			t.Errorf("Get(%s) = %q", tt.path, got)
 		}
+	}
+}
+
+// TestRefusedEditChangesNothing: text the message's character set cannot hold is refused on
+// every edit path before anything is created, so the message stays as it was: no empty
+// segments added on the way to the one refused, not marked modified.
+func TestRefusedEditChangesNothing(t *testing.T) {
+	const in = "MSH|^~\\&|A||||||ADT^A01|1|P|2.5||||||8859/1\rPID|1||||M\xfcller\rNTE|1||x\r"
+	nte, _ := ParsePath("NTE[3]-3")
+	tests := []struct {
+		name string
+		edit func(m *Message) error
+	}{
+		{"Set", func(m *Message) error { return m.Set("NTE[3]-3", "price \u20ac") }},
+		{"Set component", func(m *Message) error { return m.Set("ZZZ[2]-3[2].1.2", "\u20ac") }},
+		{"SetAt", func(m *Message) error { return m.SetAt(nte, "price \u20ac") }},
+		{"SetRaw field", func(m *Message) error { return m.SetRaw("NTE[3]-3", "price \u20ac") }},
+		{"SetRaw segment", func(m *Message) error { return m.SetRaw("NTE[3]", "NTE|3||price \u20ac") }},
+		{"SetRawAt", func(m *Message) error { return m.SetRawAt(nte, "price \u20ac") }},
+		{"Segment.Set", func(m *Message) error { return m.Segment(2).Set(nte, "price \u20ac") }},
+		{"Segment.SetRaw", func(m *Message) error { return m.Segment(2).SetRaw(nte, "price \u20ac") }},
+		{"SetRawValue", func(m *Message) error {
+			s := m.Segment(2)
+			_, err := s.SetRawValue(s.Field(3), "price \u20ac")
+			return err
+		}},
+		{"InsertSegment", func(m *Message) error { return m.InsertSegment(1, "NTE|0||price \u20ac") }},
+		{"AppendSegment", func(m *Message) error { return m.AppendSegment("NTE|2||price \u20ac") }},
+		{"ReplaceSegment", func(m *Message) error { return m.ReplaceSegment(2, "NTE|1||price \u20ac") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := mustParse(t, in)
+			if err := tt.edit(m); !errors.Is(err, ErrCharset) {
+				t.Fatalf("err = %v, want ErrCharset", err)
+			}
+			if m.Modified() || m.NumSegments() != 3 || !bytes.Equal(m.Bytes(), []byte(in)) {
+				t.Errorf("a refused edit changed the message: modified %v, %d segments, %q", m.Modified(), m.NumSegments(), m.Bytes())
+			}
+		})
+	}
+}
+
+// TestCharsetChangeChecksText: an edit that changes the character set MSH-18 names is refused
+// when the text already in the message cannot be written in the new set, whatever the edit
+// path; the message is left as it was. Bytes that are not UTF-8 in a message read without a
+// set are read in a single-byte set that MSH-18 then names (declaring what they are), and
+// refused for any other set: the output is never in two encodings.
+func TestCharsetChangeChecksText(t *testing.T) {
+	const (
+		hdr  = "MSH|^~\\&|A||||||ADT^A01|1|P|2.5"
+		utf8 = hdr + "\rNTE|1||caf\xc3\xa9 \xe2\x82\xac\r" // "café €", no MSH-18
+		hold = "hl7: set MSH-18: unsupported character set: MSH-18 8859/1 cannot hold the text already in segment 2 (NTE); choose a set that holds it (UNICODE UTF-8), or change that text first"
+	)
+	tests := []struct {
+		name string
+		in   string
+		edit func(m *Message) error
+		err  string
+	}{
+		{"Set", utf8, func(m *Message) error { return m.Set("MSH-18", "8859/1") }, hold},
+		{"SetRaw", utf8, func(m *Message) error { return m.SetRaw("MSH-18", "8859/1~UNICODE UTF-8") }, hold},
+		{"SetRaw moving fields", utf8, func(m *Message) error { return m.SetRaw("MSH-17", "USA|8859/1") },
+			"hl7: set MSH-17: unsupported character set: MSH-18 8859/1 cannot hold the text already in segment 2 (NTE); choose a set that holds it (UNICODE UTF-8), or change that text first"},
+		{"SetRaw segment", utf8, func(m *Message) error { return m.SetRaw("MSH", hdr+"||||||8859/1") },
+			"hl7: set MSH: unsupported character set: MSH-18 8859/1 cannot hold the text already in segment 2 (NTE); choose a set that holds it (UNICODE UTF-8), or change that text first"},
+		{"ReplaceSegment", utf8, func(m *Message) error { return m.ReplaceSegment(0, hdr+"||||||8859/1") },
+			"hl7: set MSH: unsupported character set: MSH-18 8859/1 cannot hold the text already in segment 2 (NTE); choose a set that holds it (UNICODE UTF-8), or change that text first"},
+		{"Segment.Set", utf8, func(m *Message) error { return m.Segment(0).Set(Path{Segment: "MSH", Field: 18}, "8859/1") }, hold},
+		{"SetRawValue", hdr + "||||||UNICODE UTF-8\rNTE|1||caf\xc3\xa9 \xe2\x82\xac\r", func(m *Message) error {
+			s := m.Segment(0)
+			_, err := s.SetRawValue(s.Field(18), "8859/1")
+			return err
+		}, hold},
+		{"Delete first repetition", hdr + "||||||UNICODE UTF-8~8859/1\rNTE|1||caf\xc3\xa9 \xe2\x82\xac\r",
+			func(m *Message) error { return m.Delete("MSH-18[1]") },
+			"hl7: set MSH-18[1]: unsupported character set: MSH-18 8859/1 cannot hold the text already in segment 2 (NTE); choose a set that holds it (UNICODE UTF-8), or change that text first"},
+		{"ASCII", hdr + "\rNTE|1||caf\xc3\xa9\r", func(m *Message) error { return m.Set("MSH-18", "ASCII") },
+			"hl7: set MSH-18: unsupported character set: MSH-18 ASCII cannot hold the text already in segment 2 (NTE); choose a set that holds it (UNICODE UTF-8), or change that text first"},
+		{"text in the header itself", hdr + "\rNTE|1\r", func(m *Message) error { return m.SetRaw("MSH", "MSH|^~\\&|\u20ac||||||ADT^A01|1|P|2.5||||||8859/1") },
+			"hl7: set MSH: unsupported character set: MSH-18 8859/1 cannot hold the text already in segment 1 (MSH); choose a set that holds it (UNICODE UTF-8), or change that text first"},
+		{"undeclared bytes that are not UTF-8, declared UTF-8", hdr + "\rPID|1||||M\xfcller\r",
+			func(m *Message) error { return m.Set("MSH-18", "UNICODE UTF-8") },
+			"hl7: set MSH-18: unsupported character set: segment 2 (PID) holds bytes that are not text in the character set the message was read in (none: bytes as they are), so it cannot be converted to UNICODE UTF-8; read the message with the channel's default character set set to the one its bytes are in"},
+		{"undeclared bytes that are not UTF-8, declared multi-byte", hdr + "\rPID|1||||M\xfcller\r",
+			func(m *Message) error { return m.Set("MSH-18", "GB 18030-2000") },
+			"hl7: set MSH-18: unsupported character set: segment 2 (PID) holds bytes that are not text in the character set the message was read in (none: bytes as they are), so it cannot be converted to GB 18030-2000; read the message with the channel's default character set set to the one its bytes are in"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := mustParse(t, tt.in)
+			cs := m.Charset()
+			err := tt.edit(m)
+			if err == nil || err.Error() != tt.err || !errors.Is(err, ErrCharset) {
+				t.Fatalf("err = %v\nwant %s", err, tt.err)
+			}
+			if m.Modified() || !bytes.Equal(m.Bytes(), []byte(tt.in)) || m.Charset() != cs {
+				t.Errorf("a refused edit changed the message: %q in %q", m.Bytes(), m.Charset())
+			}
+		})
+	}
+
+	// Undeclared 8859/1 bytes, then MSH-18 8859/1, then an edit: one encoding throughout.
+	m := mustParse(t, hdr+"\rPID|1||||M\xfcller^J\r")
+	if err := m.Set("MSH-18", "8859/1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Set("PID-5.2", "J\u00fcrgen"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(m.Bytes()), hdr+"||||||8859/1\rPID|1||||M\xfcller^J\xfcrgen\r"; got != want {
+		t.Errorf("Bytes = %q\nwant %q", got, want)
+	}
+	if got := m.Get("PID-5"); got != "Müller^Jürgen" {
+		t.Errorf("PID-5 = %q", got)
+	}
+	// The same bytes declared 8859/2 read as 8859/2 (0xB1 is ą there).
+	m = mustParse(t, hdr+"\rPID|1||||M\xb1ka\r")
+	if err := m.Set("MSH-18", "8859/2"); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Get("PID-5"); got != "Mąka" {
+		t.Errorf("8859/2 PID-5 = %q", got)
+	}
+	if got, want := string(m.Bytes()), hdr+"||||||8859/2\rPID|1||||M\xb1ka\r"; got != want {
+		t.Errorf("8859/2 Bytes = %q\nwant %q", got, want)
+	}
+	// A set that holds the text converts it.
+	m = mustParse(t, utf8)
+	if err := m.Set("MSH-18", "8859/15"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(m.Bytes()), hdr+"||||||8859/15\rNTE|1||caf\xe9 \xa4\r"; got != want {
+		t.Errorf("8859/15 Bytes = %q\nwant %q", got, want)
+	}
+}
+
+// TestInPlaceEditsAllocateNothing: writing a short ASCII value in place, as mapping steps do
+// for every OBX of a result, allocates nothing — the []byte of the value stays on the stack
+// as long as no edit path lets it escape (the character set check once did: 40 allocations
+// per 10-step mapping instead of 2).
+func TestInPlaceEditsAllocateNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocations are counted without -race")
+	}
+	data, err := os.ReadFile("testdata/oru_r01_30obx.hl7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ParsePath("OBX-3.4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg := 1
+	for m.Segment(seg).Name() != "OBX" {
+		seg++
+	}
+	s := m.Segment(seg)
+	_ = s.SetRaw(p, "L1000") // the segment's first edit copies it into the message's arena
+	if n := testing.AllocsPerRun(200, func() { _ = s.SetRaw(p, "L1001") }); n != 0 {
+		t.Errorf("Segment.SetRaw: %v allocations per edit, want 0", n)
+	}
+	if n := testing.AllocsPerRun(200, func() { _, _ = s.SetRawValue(s.Value(p), "L1002") }); n != 0 {
+		t.Errorf("Segment.SetRawValue: %v allocations per edit, want 0", n)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/japanese"
 )
 
@@ -140,11 +141,30 @@ func (d *Delimiters) escaped(c byte) byte {
 // character set is read as UTF-8, but a sender that names none and escapes \XE9\ means the
 // byte of its (single-byte) platform set, not a broken UTF-8 sequence: bytes that are not UTF-8
 // are read as ISO 8859-1, so that String always returns valid text (HL7 v2.5 §2.7.5: the
-// interpretation of \X\ bytes is left to site agreement).
+// interpretation of \X\ bytes is left to site agreement). A message that declares UTF-8 (or
+// ASCII, which is read as UTF-8 too) has said what its bytes are: bytes that are not valid
+// UTF-8 become U+FFFD, as bytes a declared single-byte set does not define do. A UTF-8 byte
+// order mark before a message whose MSH-18 names another set makes its bytes UTF-8, but not
+// its escapes: they are read in MSH-18's set.
 func (m *Message) decodeBytes(raw []byte) []byte {
 	if m.enc == nil {
 		if utf8.Valid(raw) {
 			return raw
+		}
+		switch enc, declared := m.hexCharset(); {
+		case declared && enc == nil:
+			// Each byte that starts no valid sequence becomes one U+FFFD.
+			out := make([]byte, 0, len(raw)+8)
+			for len(raw) > 0 {
+				r, n := utf8.DecodeRune(raw)
+				out = utf8.AppendRune(out, r)
+				raw = raw[n:]
+			}
+			return out
+		case declared:
+			if dec, err := enc.NewDecoder().Bytes(raw); err == nil {
+				return dec
+			}
 		}
 		out := make([]byte, 0, 2*len(raw))
 		for _, c := range raw {
@@ -156,6 +176,22 @@ func (m *Message) decodeBytes(raw []byte) []byte {
 		return dec
 	}
 	return raw
+}
+
+// hexCharset returns the character set that hex escapes are read in when the message's text
+// is its bytes as they are: MSH-18's (which a UTF-8 byte order mark overrides for the bytes,
+// not for the escapes the sender wrote for MSH-18's set), else the Parser's default. declared
+// is false when neither names a set this package knows.
+func (m *Message) hexCharset() (enc encoding.Encoding, declared bool) {
+	name := m.declared
+	if name == "" {
+		name = m.charset
+	}
+	if name == "" {
+		return nil, false
+	}
+	enc, err := lookupCharset(name)
+	return enc, err == nil
 }
 
 func decodeHex(h []byte) ([]byte, bool) {

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 	"unicode/utf8"
 	"unsafe"
 
 	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // Message is one HL7 v2 message: an index of segments and field separators over the bytes it
@@ -461,7 +463,12 @@ func (m *Message) headerCharsetBytes() []byte {
 	if len(m.segs) == 0 {
 		return nil
 	}
-	f, ok := m.segs[0].field(18)
+	return m.charsetOf(&m.segs[0])
+}
+
+// charsetOf returns the first repetition of field 18 of the header h, trimmed.
+func (m *Message) charsetOf(h *segment) []byte {
+	f, ok := h.field(18)
 	if !ok {
 		return nil
 	}
@@ -477,7 +484,7 @@ func (m *Message) headerCharsetBytes() []byte {
 // another character set that this package can write, the message is encoded in that set from
 // now on, so that Bytes says what MSH-18 says (a mapping that sets MSH-18 to "UNICODE UTF-8"
 // converts the message). An MSH-18 that is emptied or names a set this package cannot write
-// leaves the encoding as it was.
+// leaves the encoding as it was. checkCharsetChange has made sure the text fits the new set.
 func (m *Message) syncCharset(i int) {
 	if i != 0 || len(m.segs) == 0 {
 		return
@@ -495,7 +502,108 @@ func (m *Message) syncCharset(i int) {
 	if err != nil {
 		return
 	}
+	if m.enc == nil && singleByte(enc) {
+		// Bytes read as they are that are not UTF-8 are in some single-byte set, and MSH-18
+		// now says which: read them in it, so that the text is UTF-8 again and encodes back to
+		// the same bytes.
+		dec := enc.NewDecoder()
+		for k := range m.segs {
+			s := &m.segs[k]
+			if utf8.Valid(s.b) {
+				continue
+			}
+			b, err := dec.Bytes(s.b)
+			if err != nil {
+				continue // not for a single-byte set, whose every byte decodes
+			}
+			s.b, s.seps, s.own, s.pooled = b, indexSeps(b, m.delims.Field), nil, false
+		}
+	}
 	m.charset, m.enc = cs, enc
+}
+
+// singleByte reports whether enc is a single-byte, ASCII-based character set (8859/n, the
+// Windows code pages), in which every byte is one character.
+func singleByte(enc encoding.Encoding) bool {
+	_, ok := enc.(*charmap.Charmap)
+	return ok
+}
+
+// headerAfter returns the header as an edit would leave it, without changing m: edit runs on a
+// message holding a copy of the header, which copies the header's bytes before writing (they
+// are not its own).
+func (m *Message) headerAfter(edit func(t *Message)) *segment {
+	t := &Message{delims: m.delims, declared: m.declared, charset: m.charset, enc: m.enc}
+	t.segs = []segment{m.segs[0]}
+	edit(t)
+	return &t.segs[0]
+}
+
+// checkCharsetChange reports, for an edit at p that leaves the header as h, an MSH-18 that
+// would name a character set the message's text cannot be written in. syncCharset would switch
+// Bytes to that set, and then find characters it cannot encode (Bytes would give UTF-8 under an
+// MSH-18 that says otherwise), or bytes that are not text at all. Setting MSH-18 to a
+// single-byte set on a message read without one whose bytes are not UTF-8 declares what those
+// bytes are (see syncCharset) and is not refused.
+func (m *Message) checkCharsetChange(p Path, h *segment) error {
+	f := m.charsetOf(h)
+	if len(f) == 0 || string(f) == m.declared {
+		return nil
+	}
+	cs := string(f)
+	enc, err := lookupCharset(cs)
+	if err != nil {
+		return nil // an unknown set leaves the encoding as it is
+	}
+	reread := m.enc == nil && singleByte(enc)
+	for k := range m.segs {
+		s := &m.segs[k]
+		if k == 0 {
+			s = h
+		}
+		if !hasNonASCII(s.b) {
+			continue
+		}
+		where := fmt.Sprintf("segment %d (%s)", k+1, s.name())
+		if !utf8.Valid(s.b) {
+			if reread {
+				continue
+			}
+			return &EscapeError{Path: p.String(), Err: fmt.Errorf("%w: %s holds bytes that are not text in the character set the message was read in (%s), so it cannot be converted to %s; read the message with the channel's default character set set to the one its bytes are in", ErrCharset, where, charsetName(m.charset), cs)}
+		}
+		if !canEncode(cs, enc, s.b) {
+			return &EscapeError{Path: p.String(), Err: fmt.Errorf("%w: MSH-18 %s cannot hold the text already in %s; choose a set that holds it (UNICODE UTF-8), or change that text first", ErrCharset, cs, where)}
+		}
+	}
+	return nil
+}
+
+// charsetName names a character set for an error message.
+func charsetName(cs string) string {
+	if cs == "" {
+		return "none: bytes as they are"
+	}
+	return cs
+}
+
+// canEncode reports whether the UTF-8 text b can be written in the character set cs (enc, as
+// lookupCharset returns it).
+func canEncode(cs string, enc encoding.Encoding, b []byte) bool {
+	if enc == nil {
+		return !sevenBit(cs) || !hasNonASCII(b)
+	}
+	_, err := enc.NewEncoder().Bytes(b)
+	return err == nil
+}
+
+// sevenBit reports whether cs names 7-bit ASCII, which lookupCharset reads as bytes as they
+// are but which holds no byte of 0x80 or more.
+func sevenBit(cs string) bool {
+	switch strings.ToUpper(strings.TrimSpace(cs)) {
+	case "ASCII", "ISO IR6", "US-ASCII":
+		return true
+	}
+	return false
 }
 
 // checkCharset reports, for an edit at p, text that the message's character set cannot hold:
@@ -505,10 +613,26 @@ func (m *Message) checkCharset(p Path, val []byte) error {
 	if m.enc == nil || !hasNonASCII(val) {
 		return nil
 	}
-	if _, err := m.enc.NewEncoder().Bytes(val); err != nil {
+	// A copy for the encoder (an interface): val itself must not escape, or every edit's
+	// []byte(raw) conversion would be made on the heap instead of the stack.
+	if _, err := m.enc.NewEncoder().Bytes(append([]byte(nil), val...)); err != nil {
 		return &EscapeError{Path: p.String(), Err: fmt.Errorf("%w: the message's character set %s (MSH-18) cannot hold the text; change MSH-18 first (to UNICODE UTF-8) or replace the characters", ErrCharset, m.charset)}
 	}
 	return nil
+}
+
+// needsCharsetCheck reports whether text b could be refused by checkCharset: only text that
+// is not ASCII, in a message with a character set other than its own bytes. Callers test it
+// before building checkCharset's arguments, which would allocate on every edit.
+func (m *Message) needsCharsetCheck(b []byte) bool { return m.enc != nil && hasNonASCII(b) }
+
+func hasNonASCIIString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 func hasNonASCII(b []byte) bool {

@@ -326,6 +326,7 @@ type msgScan struct {
 	lfFirst bool  // see token.lfFirst
 	end     int64 // input offset where the lines read so far end
 	gapTo   int64 // input offset up to which the blank bytes after end have been skipped
+	lfDone  int64 // input offset up to which the LFs of a crOnly line are known to be text
 }
 
 func (s *splitter) init(src io.Reader, data []byte, term Terminators, max, bufSize int) {
@@ -581,7 +582,30 @@ func (s *splitter) scanMessage() (tok token, ok bool, err error) {
 		if kind != tokOther {
 			return s.emit(tokMSH, end, ms.lfFirst)
 		}
-		_, next, found, more := s.lineEnd(k, ms.crOnly)
+		termAt, next, found, more := s.lineEnd(k, ms.crOnly)
+		if ms.crOnly && s.term == TerminatorsAuto {
+			// Files hold one message per line with CR inside: an LF in a line that an element
+			// follows ends the message, and belongs to it (as a final LF does).
+			to := termAt
+			if more || !found {
+				to = s.w
+			}
+			from := max(k, int(ms.lfDone-s.base))
+			j, decided := s.boundaryLF(from, to, !more)
+			if decided && j >= 0 {
+				return s.emit(tokMSH, j+1, false)
+			}
+			if !decided {
+				// An LF near the end of the window: the message runs at least to it.
+				ms.lfDone = s.base + int64(j)
+				if j+1-s.r > s.max {
+					s.startSkip(tokMSH, true)
+					return s.skip()
+				}
+				return tok, false, nil
+			}
+			ms.lfDone = s.base + int64(to)
+		}
 		if more {
 			return s.needMore(tokMSH)
 		}
@@ -590,6 +614,51 @@ func (s *splitter) scanMessage() (tok token, ok bool, err error) {
 		}
 		ms.end, ms.gapTo = s.base+int64(next), s.base+int64(next)
 	}
+}
+
+// boundaryLF looks in buf[from:to], part of a line of the CR-terminated message that starts
+// at buf[r], for an LF that the start of another element follows: MSH, FHS or BHS with the
+// message's field separator and valid encoding characters, or BTS or FTS with the message's
+// field separator. An LF before anything else is text, as in an NTE comment. final says that
+// the line ends at to (a CR, or the end of the input); otherwise more input may follow, and an
+// LF whose element cannot be told yet is returned with decided false. It returns the LF's
+// offset, or -1 when there is none (decided true).
+func (s *splitter) boundaryLF(from, to int, final bool) (j int, decided bool) {
+	fs := s.buf[s.r+3] // the MSH line has been read, so it is there
+	if fs <= ' ' || fs >= 0x7F || isAlnum(fs) {
+		return -1, true
+	}
+	for from < to {
+		j = bytes.IndexByte(s.buf[from:to], '\n')
+		if j < 0 {
+			return -1, true
+		}
+		j += from
+		from = j + 1
+		b := s.buf[j+1 : to]
+		if len(b) < 4 {
+			if final {
+				continue
+			}
+			return j, false
+		}
+		if b[3] != fs {
+			continue
+		}
+		switch headerKind(b[:4]) {
+		case tokMSH, tokFHS, tokBHS:
+			// MSH-2 ends at the next field separator or line end, and is at most 5 bytes.
+			if !final && len(b) < 10 && bytes.IndexByte(b[4:], fs) < 0 && bytes.IndexAny(b[4:], "\r\n") < 0 {
+				return j, false
+			}
+			if _, err := readDelimiters(b); err == nil {
+				return j, true
+			}
+		case tokBTS, tokFTS:
+			return j, true
+		}
+	}
+	return -1, true
 }
 
 // needMore asks for more input to find the end of a line of the element at buf[r]. The line

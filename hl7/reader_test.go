@@ -94,6 +94,34 @@ func TestReaderAgreesWithParseFile(t *testing.T) {
 	}
 }
 
+// TestReaderLFBetweenCRMessages: a file of CR-terminated messages, one per line, reads as its
+// messages, each giving back exactly its bytes with the LF after it, whatever the read sizes.
+func TestReaderLFBetweenCRMessages(t *testing.T) {
+	const (
+		m1 = "MSH|^~\\&|A|B|C|D|20260101||ADT^A01|1|P|2.5\rPID|1|x\n"
+		m2 = "MSH|^~\\&|A|B|C|D|20260101||ADT^A01|2|P|2.5\rPID|1|y\n"
+	)
+	for how, newReader := range batchReaders(m1 + m2) {
+		res := readAllMessages(t, newReader(&Parser{}))
+		if len(res.errs) > 0 || len(res.msgs) != 2 {
+			t.Fatalf("%s: %d messages, errors %q", how, len(res.msgs), res.errs)
+		}
+		for i, want := range []struct{ raw, pid2 string }{{m1, "x"}, {m2, "y"}} {
+			m := res.msgs[i]
+			if string(res.raws[i]) != want.raw || string(m.Bytes()) != want.raw || m.Get("PID-2") != want.pid2 {
+				t.Errorf("%s: message %d: PID-2 %q, Raw %q, Bytes %q", how, i+1, m.Get("PID-2"), res.raws[i], m.Bytes())
+			}
+			// An edited message keeps the LF after its last segment.
+			if err := m.Set("PID-3", "z"); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := string(m.Bytes()), strings.TrimSuffix(want.raw, "\n")+"|z\n"; got != want {
+				t.Errorf("%s: edited message %d: %q, want %q", how, i+1, got, want)
+			}
+		}
+	}
+}
+
 // TestReaderAgreesUnderSizeLimits checks that the Reader and ParseFile skip the same elements
 // as too large, whatever the read sizes: a limit is decided on what an element holds, never on
 // how much input happens to be buffered.
@@ -605,6 +633,8 @@ func FuzzParseFile(f *testing.F) {
 		"FHS|\rMSH",
 		"\xEF\xBB\rMSH|^~\\&|A\r\n\xEF\xBB\xBFBHS|^~\\&\n",
 		"BHS#*@!%\rMSH|^~\\&\rBTS|1|x\rMSH#^~\\&\nBTS^1",
+		"MSH|^~\\&|A|B|C|D|20260101||ADT^A01|1|P|2.5\rPID|1|x\nMSH|^~\\&|A|B|C|D|20260101||ADT^A01|2|P|2.5\rPID|1|y\n",
+		"MSH|^~\\&\rNTE|a\nMSH|^~\nMSH|^~\\&|\nFTS|\nBTS\r\nMSH|\rX\nMSH|^~\\&^|",
 	} {
 		f.Add([]byte(s))
 	}

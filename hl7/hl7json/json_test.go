@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,6 +156,7 @@ func FuzzJSONRoundTrip(f *testing.F) {
 		}
 	}
 	f.Add([]byte("MSH|^~\\&|A\rPID|1|\\X41\\|a~~b^c&&\r\n\r\n"))
+	f.Add([]byte("MSH|^~\\&|A\rPID|1|x\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := hl7.Parse(data)
 		if err != nil {
@@ -177,4 +179,40 @@ func FuzzJSONRoundTrip(f *testing.F) {
 			t.Fatalf("round trip differs:\n got %q\nwant %q\n%s", back.Bytes(), m.Bytes(), js)
 		}
 	})
+}
+
+// TestRoundTripFileMessages: the messages of a file with one CR-terminated message per line
+// end with the LF that separates them (after their last segment), and come back byte for byte.
+func TestRoundTripFileMessages(t *testing.T) {
+	const in = "MSH|^~\\&|A|B|C|D|20260101||ADT^A01|1|P|2.5\rPID|1|x\nMSH|^~\\&|A|B|C|D|20260101||ADT^A01|2|P|2.5\rPID|1|y\n"
+	r := hl7.NewReader(strings.NewReader(in))
+	var all []byte
+	n := 0
+	for ; n < 3; n++ {
+		m, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if want := []string{"x", "y", ""}[n]; m != nil && m.Get("PID-2") != want {
+			t.Errorf("message %d: PID-2 = %q, want %q", n+1, m.Get("PID-2"), want)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := Marshal(m, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := Unmarshal(doc)
+		if err != nil {
+			t.Fatalf("Unmarshal: %v\n%s", err, doc)
+		}
+		if !bytes.Equal(back.Bytes(), m.Bytes()) || back.Get("PID-2") != m.Get("PID-2") {
+			t.Errorf("round trip differs:\n got %q\nwant %q\n%s", back.Bytes(), m.Bytes(), doc)
+		}
+		all = append(all, back.Bytes()...)
+	}
+	if n != 2 || string(all) != in {
+		t.Errorf("%d messages joined: %q\nwant 2: %q", n, all, in)
+	}
 }
