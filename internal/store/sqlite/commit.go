@@ -269,6 +269,10 @@ func (s *Store) syncLoop() {
 	}
 }
 
+// syncWAL is the fsync of the WAL that makes commits durable: syncData, replaced by tests
+// that record what a power loss at that moment would leave on disk.
+var syncWAL = syncData
+
 // sync makes every committed transaction durable. A failed fsync may have lost written
 // data that the kernel will not report again, so the store stops accepting writes: it is
 // safe only after a restart, which recovers from the WAL on disk.
@@ -276,7 +280,7 @@ func (s *Store) sync() error {
 	if err := s.broken.Load(); err != nil {
 		return *err
 	}
-	if err := syncData(s.wal); err != nil {
+	if err := syncWAL(s.wal); err != nil {
 		err = fmt.Errorf("store I/O error: fsync of %s failed, restart Courier once the volume is healthy: %w", s.wal.Name(), err)
 		s.broken.CompareAndSwap(nil, &err)
 		s.log.Error("store stopped", "err", err)
