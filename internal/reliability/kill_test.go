@@ -97,24 +97,32 @@ func TestKill9(t *testing.T) {
 	}
 }
 
+// openStopped opens the store of a stopped courier for who, and maps the control IDs of its
+// messages to their IDs.
+func openStopped(t *testing.T, c *courier, who string) (*sqlite.Store, map[string]int64) {
+	t.Helper()
+	if c.running() {
+		t.Fatalf("%s reads the store of a stopped courier", who)
+	}
+	st, err := sqlite.Open(context.Background(), c.dbPath, sqlite.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatalf("open the store: %v", err)
+	}
+	ids := map[string]int64{}
+	for _, sm := range c.stored() {
+		ids[sm.Meta.ControlID] = sm.ID
+	}
+	return st, ids
+}
+
 // resendOutcomes reads the stopped store to tell, for every message resent after getting
 // no answer, whether the store had kept its first copy (the resend was answered from the
 // duplicate window) or not (the resend was stored).
 func resendOutcomes(t *testing.T, c *courier, s *senders) (duplicates, fresh int) {
 	t.Helper()
-	if c.running() {
-		t.Fatal("resendOutcomes reads the store of a stopped courier")
-	}
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, c.dbPath, sqlite.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatalf("open the store: %v", err)
-	}
+	st, ids := openStopped(t, c, "resendOutcomes")
 	defer st.Close()
-	ids := map[string]int64{}
-	for _, sm := range c.stored() {
-		ids[sm.Meta.ControlID] = sm.ID
-	}
 	for ctrl, m := range s.snapshot() {
 		if m.NoAnswer == 0 || m.Acked.IsZero() {
 			continue
@@ -152,19 +160,9 @@ func resendOutcomes(t *testing.T, c *courier, s *senders) (duplicates, fresh int
 // (message, destination) pairs it checked.
 func checkRepeatsUnrecorded(t *testing.T, c *courier, rs ...*receiver) int {
 	t.Helper()
-	if c.running() {
-		t.Fatal("checkRepeatsUnrecorded reads the store of a stopped courier")
-	}
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, c.dbPath, sqlite.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatalf("open the store: %v", err)
-	}
+	st, ids := openStopped(t, c, "checkRepeatsUnrecorded")
 	defer st.Close()
-	ids := map[string]int64{}
-	for _, sm := range c.stored() {
-		ids[sm.Meta.ControlID] = sm.ID
-	}
 	starts := c.startTimes()
 	checked, errs := 0, 0
 	report := func(format string, args ...any) {
